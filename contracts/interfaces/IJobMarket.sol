@@ -50,12 +50,12 @@ interface IJobMarket {
     /// @param proverNamed whether the requester named the prover: only it may ever claim the job
     struct Job {
         address requester;
-        uint80 fee;
-        JobStatus status;
+        uint88 fee;
         bool proverNamed;
         address prover;
-        uint48 deadline;
-        uint48 timer;
+        uint40 deadline;
+        uint40 timer;
+        JobStatus status;
         bytes32 modelId;
         bytes32 inputsCommitment;
         bytes32 outputsCommitment;
@@ -78,12 +78,12 @@ interface IJobMarket {
         address indexed requester,
         address namedProver,
         uint256 fee,
-        uint48 deadline,
+        uint40 deadline,
         bytes32 inputsCommitment,
         bytes[] inputs
     );
     /// @notice A prover claimed a job (or reclaimed it from a late prover, who is named).
-    event JobClaimed(uint256 indexed jobId, address indexed prover, uint48 claimDeadline, address lateProver);
+    event JobClaimed(uint256 indexed jobId, address indexed prover, uint40 claimDeadline, address lateProver);
     /// @notice A result was posted; `outputs` are the tensors' little-endian bytes.
     /// @param resultHash binds chain id, market, job, model, inputs, outputs and prover (SPEC.md)
     event ResultPosted(
@@ -91,7 +91,7 @@ interface IJobMarket {
         address indexed prover,
         bytes32 outputsCommitment,
         bytes32 resultHash,
-        uint48 windowEnd,
+        uint40 windowEnd,
         bytes[] outputs
     );
     /// @notice A challenger opened game `gameId` against a job's result.
@@ -123,12 +123,12 @@ interface IJobMarket {
     error MarketOutputTooLarge(uint256 bytesGiven, uint256 limit);
     error MarketNotNamedProver(address caller, address namedProver);
     error MarketNotProver(address caller, address prover);
-    error MarketClaimActive(uint256 jobId, uint48 claimDeadline);
-    error MarketClaimExpired(uint256 jobId, uint48 claimDeadline);
-    error MarketDeadlinePassed(uint256 jobId, uint48 deadline);
-    error MarketDeadlineNotReached(uint256 jobId, uint48 deadline);
-    error MarketWindowClosed(uint256 jobId, uint48 windowEnd);
-    error MarketWindowOpen(uint256 jobId, uint48 windowEnd);
+    error MarketClaimActive(uint256 jobId, uint40 claimDeadline);
+    error MarketClaimExpired(uint256 jobId, uint40 claimDeadline);
+    error MarketDeadlinePassed(uint256 jobId, uint40 deadline);
+    error MarketDeadlineNotReached(uint256 jobId, uint40 deadline);
+    error MarketWindowClosed(uint256 jobId, uint40 windowEnd);
+    error MarketWindowOpen(uint256 jobId, uint40 windowEnd);
     error MarketGamesOpen(uint256 jobId, uint64 openGames);
     error MarketGameAlreadySettled(uint256 gameId);
     error MarketGameUndecided(uint256 gameId);
@@ -137,7 +137,7 @@ interface IJobMarket {
     error MarketTransferFailed(address to, uint256 amount);
     error MarketBadParams(bytes32 what);
 
-    function submitJob(bytes32 modelId, bytes[] calldata inputs, address namedProver, uint48 deadline)
+    function submitJob(bytes32 modelId, bytes[] calldata inputs, address namedProver, uint40 deadline)
         external
         payable
         returns (uint256 jobId);

@@ -82,13 +82,13 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IJobMarket
-    function submitJob(bytes32 modelId, bytes[] calldata inputs, address namedProver, uint48 deadline)
+    function submitJob(bytes32 modelId, bytes[] calldata inputs, address namedProver, uint40 deadline)
         external
         payable
         nonReentrant
         returns (uint256 jobId)
     {
-        if (msg.value > type(uint80).max) revert MarketFeeTooLarge(msg.value);
+        if (msg.value > type(uint88).max) revert MarketFeeTooLarge(msg.value);
         if (deadline <= block.timestamp) revert MarketBadDeadline(deadline, block.timestamp);
         // Reverts with RegistryUnknownModel for an id nobody registered.
         TensorType[] memory types = registry.inputTypes(modelId);
@@ -97,7 +97,7 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
         jobId = ++_jobCount;
         Job storage j = _jobs[jobId];
         j.requester = msg.sender;
-        j.fee = uint80(msg.value);
+        j.fee = uint88(msg.value);
         j.status = JobStatus.Open;
         j.proverNamed = namedProver != address(0);
         j.prover = namedProver;
@@ -134,8 +134,8 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
         if (claimDeadline > j.deadline) claimDeadline = j.deadline;
         j.status = JobStatus.Claimed;
         j.prover = msg.sender;
-        j.timer = uint48(claimDeadline);
-        emit JobClaimed(jobId, msg.sender, uint48(claimDeadline), lateProver);
+        j.timer = uint40(claimDeadline);
+        emit JobClaimed(jobId, msg.sender, uint40(claimDeadline), lateProver);
         if (lateProver != address(0)) _settleLateBond(lateProver);
     }
 
@@ -148,7 +148,7 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
         bytes32 modelId = j.modelId;
         bytes32 outputsCommitment = _commitAll(registry.outputTypes(modelId), outputs, _maxOutputBytes, false);
 
-        uint48 windowEnd = uint48(block.timestamp + _challengeWindow);
+        uint40 windowEnd = uint40(block.timestamp + _challengeWindow);
         j.status = JobStatus.Posted;
         j.timer = windowEnd;
         j.outputsCommitment = outputsCommitment;

@@ -6,11 +6,11 @@ import {TensorType} from "./TensorType.sol";
 
 /// @title TensorCommitment
 /// @notice Computes tensor commitments from tensor bytes (docs/SPEC.md, "Tensor commitment"):
-///         32-byte leaves of the little-endian element bytes, the last zero-padded; the leaf count
-///         padded with zero leaves to a power of two (at least one leaf);
-///         leaf = sha256(0x00 ‖ chunk), node = sha256(0x01 ‖ left ‖ right),
+///         leaves are the 32-byte chunks of the little-endian element bytes, the last zero-padded;
+///         the leaf count is padded with zero leaves to a power of two, at least 2; a node over two
+///         leaves is sha256(0x00 ‖ left ‖ right), a node over two nodes sha256(0x01 ‖ left ‖ right);
 ///         commitment = sha256(0x02 ‖ typeWord ‖ root).
-///         offchain/engine/commit/tensor-commitment.ts is the twin; both check test/vectors/.
+///         offchain/engine/commit/tensor-commitment.ts is the twin; both check docs/vectors/.
 library TensorCommitment {
     /// @notice The bytes do not have the length the tensor type implies.
     error TensorCommitmentLengthMismatch(uint256 expected, uint256 actual);
@@ -33,50 +33,67 @@ library TensorCommitment {
     /// @notice Merkle root of the padded 32-byte leaf tree over `data`.
     function root(bytes calldata data) internal view returns (bytes32 result) {
         uint256 len = data.length;
-        uint256 count = len == 0 ? 1 : (len + 31) >> 5;
+        // Nodes of the lowest level: one per pair of leaves, at least one.
+        uint256 count = len <= 64 ? 1 : (len + 63) >> 6;
         bool ok = true;
         assembly ("memory-safe") {
             // Layout: [scratch: 65 bytes, rounded to 96][level buffer: count words].
             let scratch := mload(0x40)
             let buf := add(scratch, 0x60)
-            mstore(0x40, add(buf, shl(5, count)))
+            // One spare word: an odd level pads with a zero subtree at buf[count].
+            mstore(0x40, add(buf, shl(5, add(count, 1))))
 
-            // Leaves: buf[i] = sha256(0x00 ‖ chunk_i). The chunk is zeroed first so the last
-            // (partial) one is zero-padded.
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                let off := shl(5, i)
-                mstore8(scratch, 0x00)
+            // Lowest level: buf[i] = sha256(0x00 ‖ chunk_2i ‖ chunk_2i+1). Whole 64-byte pairs are
+            // copied straight from calldata; the last, partial pair (if any) is zero-padded.
+            mstore8(scratch, 0x00)
+            let full := shr(6, len)
+            let out := buf
+            for {
+                let p := data.offset
+                let end := add(data.offset, shl(6, full))
+            } lt(p, end) {
+                p := add(p, 64)
+                out := add(out, 32)
+            } {
+                calldatacopy(add(scratch, 1), p, 64)
+                ok := and(ok, staticcall(gas(), 0x02, scratch, 65, out, 32))
+            }
+            if lt(full, count) {
                 mstore(add(scratch, 1), 0)
-                let n := sub(len, off)
-                if gt(n, 32) { n := 32 }
-                if lt(off, len) { calldatacopy(add(scratch, 1), add(data.offset, off), n) }
-                ok := and(ok, staticcall(gas(), 0x02, scratch, 33, add(buf, off), 32))
+                mstore(add(scratch, 33), 0)
+                calldatacopy(add(scratch, 1), add(data.offset, shl(6, full)), sub(len, shl(6, full)))
+                ok := and(ok, staticcall(gas(), 0x02, scratch, 65, out, 32))
             }
 
-            // zero: the root of an all-zero subtree of the current level's height.
-            mstore8(scratch, 0x00)
-            mstore(add(scratch, 1), 0)
-            ok := and(ok, staticcall(gas(), 0x02, scratch, 33, scratch, 32))
-            let zero := mload(scratch)
-
-            // Levels: pair up in place; an odd last node pairs with the zero subtree.
-            for {} gt(count, 1) {} {
+            // Upper levels, paired in place; an odd last node pairs with the zero subtree of its
+            // height, computed only when needed (zeroHeight tracks which height `zero` is for).
+            let zero := 0
+            let zeroHeight := 0
+            for { let height := 1 } gt(count, 1) { height := add(height, 1) } {
                 let next := shr(1, add(count, 1))
+                if and(count, 1) {
+                    if iszero(zeroHeight) {
+                        mstore8(scratch, 0x00)
+                        mstore(add(scratch, 1), 0)
+                        mstore(add(scratch, 33), 0)
+                        ok := and(ok, staticcall(gas(), 0x02, scratch, 65, scratch, 32))
+                        zero := mload(scratch)
+                        zeroHeight := 1
+                    }
+                    for {} lt(zeroHeight, height) { zeroHeight := add(zeroHeight, 1) } {
+                        mstore8(scratch, 0x01)
+                        mstore(add(scratch, 1), zero)
+                        mstore(add(scratch, 33), zero)
+                        ok := and(ok, staticcall(gas(), 0x02, scratch, 65, scratch, 32))
+                        zero := mload(scratch)
+                    }
+                    mstore(add(buf, shl(5, count)), zero)
+                }
+                mstore8(scratch, 0x01)
                 for { let i := 0 } lt(i, next) { i := add(i, 1) } {
-                    let l := mload(add(buf, shl(6, i)))
-                    let r := zero
-                    if lt(add(shl(1, i), 1), count) { r := mload(add(buf, add(shl(6, i), 32))) }
-                    mstore8(scratch, 0x01)
-                    mstore(add(scratch, 1), l)
-                    mstore(add(scratch, 33), r)
+                    mcopy(add(scratch, 1), add(buf, shl(6, i)), 64)
                     ok := and(ok, staticcall(gas(), 0x02, scratch, 65, add(buf, shl(5, i)), 32))
                 }
-                // The zero subtree one level up.
-                mstore8(scratch, 0x01)
-                mstore(add(scratch, 1), zero)
-                mstore(add(scratch, 33), zero)
-                ok := and(ok, staticcall(gas(), 0x02, scratch, 65, scratch, 32))
-                zero := mload(scratch)
                 count := next
             }
             result := mload(buf)

@@ -16,8 +16,13 @@ contract MockDisputeGame is IDisputeGame {
     event MockGameStatusSet(uint256 indexed gameId, GameStatus status);
 
     IJobMarket public market;
-    mapping(uint256 gameId => GameStatus) private _status;
-    mapping(uint256 gameId => GameSetup) private _setup;
+    /// @dev One slot per game, as a real game keeps (its status beside a hash of its state).
+    struct GameSlot {
+        GameStatus status;
+        bytes31 setupHash;
+    }
+
+    mapping(uint256 gameId => GameSlot) private _games;
     uint256 public closeCalls;
 
     /// @notice One-time wiring (the real game takes the market address at construction).
@@ -28,30 +33,30 @@ contract MockDisputeGame is IDisputeGame {
 
     function openGame(uint256 gameId, GameSetup calldata setup) external {
         if (msg.sender != address(market)) revert MockGameOnlyMarket(msg.sender);
-        _status[gameId] = GameStatus.InProgress;
-        _setup[gameId] = setup;
+        _games[gameId] = GameSlot({status: GameStatus.InProgress, setupHash: bytes31(keccak256(abi.encode(setup)))});
         emit MockGameOpened(gameId, setup);
     }
 
     function closeGame(uint256 gameId) external {
         if (msg.sender != address(market)) revert MockGameOnlyMarket(msg.sender);
-        if (_status[gameId] != GameStatus.InProgress) revert MockGameNotOpen(gameId);
-        _status[gameId] = GameStatus.Closed;
+        if (_games[gameId].status != GameStatus.InProgress) revert MockGameNotOpen(gameId);
+        _games[gameId].status = GameStatus.Closed;
         closeCalls += 1;
         emit MockGameStatusSet(gameId, GameStatus.Closed);
     }
 
     function gameStatus(uint256 gameId) external view returns (GameStatus) {
-        return _status[gameId];
+        return _games[gameId].status;
     }
 
-    function gameSetup(uint256 gameId) external view returns (GameSetup memory) {
-        return _setup[gameId];
+    /// @notice Hash of the setup the game was opened with (the event carries the setup itself).
+    function setupHash(uint256 gameId) external view returns (bytes31) {
+        return _games[gameId].setupHash;
     }
 
     /// @notice Test hook: decide a game.
     function setStatus(uint256 gameId, GameStatus status) external {
-        _status[gameId] = status;
+        _games[gameId].status = status;
         emit MockGameStatusSet(gameId, status);
     }
 

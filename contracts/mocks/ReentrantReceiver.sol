@@ -14,7 +14,7 @@ contract ReentrantReceiver {
         market = market_;
     }
 
-    function submit(bytes32 modelId, bytes[] calldata inputs, uint48 deadline) external payable returns (uint256) {
+    function submit(bytes32 modelId, bytes[] calldata inputs, uint40 deadline) external payable returns (uint256) {
         return market.submitJob{value: msg.value}(modelId, inputs, address(0), deadline);
     }
 
@@ -60,7 +60,7 @@ contract RejectingReceiver {
         market = market_;
     }
 
-    function submit(bytes32 modelId, bytes[] calldata inputs, uint48 deadline) external payable returns (uint256) {
+    function submit(bytes32 modelId, bytes[] calldata inputs, uint40 deadline) external payable returns (uint256) {
         return market.submitJob{value: msg.value}(modelId, inputs, address(0), deadline);
     }
 

@@ -1,8 +1,11 @@
 /**
  * Tensor commitment (docs/SPEC.md, "Tensor commitment"): the elements' little-endian bytes cut into
- * 32-byte leaves, the last one zero-padded; the leaf count padded with zero leaves to a power of two
- * (at least one leaf); leaf = H(0x00 ‖ chunk), node = H(0x01 ‖ left ‖ right);
- * commitment = H(0x02 ‖ typeWord ‖ root). contracts/libraries/TensorCommitment.sol is the twin.
+ * 32-byte leaves (the chunks themselves), the last one zero-padded; the leaf count padded with zero
+ * leaves to a power of two, at least 2. A node over two leaves is H(0x00 ‖ left ‖ right), a node
+ * over two nodes H(0x01 ‖ left ‖ right), so leaf data can never pose as a node; commitment =
+ * H(0x02 ‖ typeWord ‖ root). Hashing leaves in pairs halves the on-chain cost of committing
+ * (one hash per 64 bytes instead of per 32) while an opening stays the same size: the sibling
+ * chunk replaces the leaf-level sibling hash. contracts/libraries/TensorCommitment.sol is the twin.
  */
 import { type DType, type Tensor, tensorBytes } from "../tensor.js";
 import { Tag, taggedHash, toHex, type Hex32 } from "./hash.js";
@@ -14,45 +17,49 @@ export const MAX_TREE_DEPTH = 32;
 
 const ZERO_CHUNK = Buffer.alloc(LEAF_BYTES);
 
-/** ZERO_SUBTREE[d]: the root of a depth-d subtree of zero leaves. */
+/** ZERO_SUBTREE[d]: the root of a height-d subtree of zero leaves (ZERO_SUBTREE[0]: a zero leaf). */
 export const ZERO_SUBTREE: readonly Buffer[] = (() => {
-  const z: Buffer[] = [taggedHash(Tag.TENSOR_LEAF, ZERO_CHUNK)];
-  for (let d = 1; d <= MAX_TREE_DEPTH; d++) z.push(taggedHash(Tag.TENSOR_NODE, z[d - 1]!, z[d - 1]!));
+  const z: Buffer[] = [ZERO_CHUNK, taggedHash(Tag.TENSOR_LEAF, ZERO_CHUNK, ZERO_CHUNK)];
+  for (let d = 2; d <= MAX_TREE_DEPTH; d++) z.push(taggedHash(Tag.TENSOR_NODE, z[d - 1]!, z[d - 1]!));
   return z;
 })();
 
-/** Number of 32-byte leaves of a byte string before padding (at least 1). */
+/** Number of 32-byte leaves before padding. */
 export function leafCount(byteLength: number): number {
-  return Math.max(1, Math.ceil(byteLength / LEAF_BYTES));
+  return Math.ceil(byteLength / LEAF_BYTES);
 }
 
-/** Depth of the padded tree: ceil(log2(leafCount)). */
+/** Depth of the padded tree: ceil(log2(leafCount)), at least 1. */
 export function treeDepth(byteLength: number): number {
   const n = leafCount(byteLength);
-  const depth = n <= 1 ? 0 : Math.ceil(Math.log2(n));
+  const depth = n <= 2 ? 1 : Math.ceil(Math.log2(n));
   if (depth > MAX_TREE_DEPTH) throw new Error(`a tensor of ${byteLength} bytes exceeds the tree depth limit ${MAX_TREE_DEPTH}`);
   return depth;
 }
 
-function chunk(bytes: Uint8Array, i: number): Uint8Array {
+/** Leaf i: the i-th 32-byte chunk, zero-padded (zero beyond the data). */
+export function leafChunk(bytes: Uint8Array, i: number): Uint8Array {
   const start = i * LEAF_BYTES;
   if (start + LEAF_BYTES <= bytes.length) return bytes.subarray(start, start + LEAF_BYTES);
   const padded = Buffer.alloc(LEAF_BYTES);
-  padded.set(bytes.subarray(start));
+  if (start < bytes.length) padded.set(bytes.subarray(start));
   return padded;
 }
 
-/** Every level of the tree over the real leaves, bottom (leaf hashes) first; padding is implicit. */
-export function merkleLevels(bytes: Uint8Array): Buffer[][] {
-  const n = leafCount(bytes.length);
+/**
+ * Every level of the tree over the real leaves: levels[0] are the leaf chunks, levels[d] the
+ * nodes of height d; the last level is [root]. Padding is implicit (ZERO_SUBTREE).
+ */
+export function merkleLevels(bytes: Uint8Array): Uint8Array[][] {
   const depth = treeDepth(bytes.length);
-  let level: Buffer[] = new Array(n);
-  for (let i = 0; i < n; i++) level[i] = taggedHash(Tag.TENSOR_LEAF, chunk(bytes, i));
-  const levels = [level];
+  const leaves: Uint8Array[] = Array.from({ length: Math.max(1, leafCount(bytes.length)) }, (_, i) => leafChunk(bytes, i));
+  const levels: Uint8Array[][] = [leaves];
+  let level = leaves;
   for (let d = 0; d < depth; d++) {
-    const next: Buffer[] = new Array(Math.ceil(level.length / 2));
+    const tag = d === 0 ? Tag.TENSOR_LEAF : Tag.TENSOR_NODE;
+    const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
     for (let i = 0; i < next.length; i++) {
-      next[i] = taggedHash(Tag.TENSOR_NODE, level[2 * i]!, level[2 * i + 1] ?? ZERO_SUBTREE[d]!);
+      next[i] = taggedHash(tag, level[2 * i]!, level[2 * i + 1] ?? ZERO_SUBTREE[d]!);
     }
     levels.push(next);
     level = next;
@@ -63,10 +70,10 @@ export function merkleLevels(bytes: Uint8Array): Buffer[][] {
 /** Merkle root of a byte string's padded leaf tree. */
 export function merkleRoot(bytes: Uint8Array): Buffer {
   const levels = merkleLevels(bytes);
-  return levels[levels.length - 1]![0]!;
+  return Buffer.from(levels[levels.length - 1]![0]!);
 }
 
-/** Siblings from the leaf upward, proving leaf `index` under merkleRoot(bytes). */
+/** Siblings from the leaf upward (the first is the sibling leaf chunk) proving leaf `index`. */
 export function leafProof(bytes: Uint8Array, index: number): Buffer[] {
   const levels = merkleLevels(bytes);
   const depth = levels.length - 1;
@@ -76,21 +83,22 @@ export function leafProof(bytes: Uint8Array, index: number): Buffer[] {
   const proof: Buffer[] = [];
   let i = index;
   for (let d = 0; d < depth; d++) {
-    proof.push(levels[d]![i ^ 1] ?? ZERO_SUBTREE[d]!);
+    proof.push(Buffer.from(levels[d]![i ^ 1] ?? ZERO_SUBTREE[d]!));
     i >>= 1;
   }
   return proof;
 }
 
-/** Root implied by a 32-byte leaf chunk at `index` and its siblings. */
-export function rootFromProof(leafChunk: Uint8Array, index: number, siblings: readonly Uint8Array[]): Buffer {
-  let h = taggedHash(Tag.TENSOR_LEAF, leafChunk);
+/** Root implied by a 32-byte leaf chunk at `index` and its siblings (leafProof's output). */
+export function rootFromProof(leaf: Uint8Array, index: number, siblings: readonly Uint8Array[]): Buffer {
+  let h: Uint8Array = leaf;
   let i = index;
-  for (const s of siblings) {
-    h = i & 1 ? taggedHash(Tag.TENSOR_NODE, s, h) : taggedHash(Tag.TENSOR_NODE, h, s);
+  siblings.forEach((s, d) => {
+    const tag = d === 0 ? Tag.TENSOR_LEAF : Tag.TENSOR_NODE;
+    h = i & 1 ? taggedHash(tag, s, h) : taggedHash(tag, h, s);
     i >>= 1;
-  }
-  return h;
+  });
+  return Buffer.from(h);
 }
 
 /** Commitment of a tensor given as its type and little-endian bytes. */
