@@ -15,16 +15,9 @@ import { ModelProto, type GraphMsg, type ModelMsg, type NodeMsg } from "./schema
 import { protobufReason, tensorFromProto } from "./tensor-proto.js";
 import type { Attribute, Graph, Model, Node, OpsetImport, ValueInfo } from "./types.js";
 import { valueInfoFromProto } from "./value-info.js";
+import { isDefaultDomain, nodeLabel } from "./names.js";
 
-/** Domains that name the default ONNX operator set. */
-export function isDefaultDomain(domain: string): boolean {
-  return domain === "" || domain === "ai.onnx";
-}
-
-/** How errors name a node: its name, or its index and op type when the file leaves it unnamed. */
-export function nodeLabel(node: { name: string; opType: string }, index: number): string {
-  return node.name !== "" ? `node "${node.name}"` : `node #${index} (${node.opType})`;
-}
+export { isDefaultDomain, nodeId, nodeLabel } from "./names.js";
 
 export function decodeModel(bytes: Uint8Array): Model {
   let msg: ModelMsg;

@@ -6,7 +6,7 @@
  */
 import { dtypeName, type Tensor } from "../tensor.js";
 import { opsetVersion } from "./attr-read.js";
-import { nodeLabel } from "./decode.js";
+import { nodeId, nodeLabel } from "./names.js";
 import { OnnxFormatError } from "./errors.js";
 import { fmt, shapeRule, ShapeRuleError, type RuleContext, type StaticType } from "./shape-rules.js";
 import type { Model, Node, ValueInfo } from "./types.js";
@@ -14,7 +14,7 @@ import type { Model, Node, ValueInfo } from "./types.js";
 export { opKey, type StaticType } from "./shape-rules.js";
 
 export interface ShapeFailure {
-  /** The node's label (its name, or `#index (Op)`), or the graph input's name. */
+  /** The node's name (`#index` when unnamed), or the graph input's name. */
   readonly node: string;
   /** Index in graph.nodes; -1 for a graph input. */
   readonly index: number;
@@ -66,7 +66,7 @@ export function inferShapesPartial(model: Model): ShapeReport {
   }
 
   g.nodes.forEach((node, index) => {
-    const label = nodeLabel(node, index);
+    const id = nodeId(node, index);
     const markUnknown = (): void => node.outputs.forEach((o) => o !== "" && unknown.add(o));
     if (node.inputs.some((i) => unknown.has(i))) return markUnknown();
     try {
@@ -84,7 +84,7 @@ export function inferShapesPartial(model: Model): ShapeReport {
       });
     } catch (e) {
       if (!(e instanceof ShapeRuleError || e instanceof OnnxFormatError)) throw e;
-      failures.push({ node: label, index, op: node.opType, reason: e.message });
+      failures.push({ node: id, index, op: node.opType, reason: e.message });
       markUnknown();
     }
   });
@@ -130,7 +130,7 @@ export function inferShapes(model: Model): ReadonlyMap<string, StaticType> {
   const report = inferShapesPartial(model);
   const f = report.failures[0];
   if (f !== undefined) {
-    throw new OnnxFormatError(f.index < 0 ? f.reason : `cannot infer a static shape at ${f.node}: ${f.reason}`);
+    throw new OnnxFormatError(f.index < 0 ? f.reason : `cannot infer a static shape at ${nodeLabel(model.graph.nodes[f.index]!, f.index)}: ${f.reason}`);
   }
   return report.types;
 }

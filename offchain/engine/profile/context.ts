@@ -28,7 +28,7 @@ export function typeNames(types: readonly DType[]): string {
 export function expectDType(c: CheckContext, i: number, role: string, allowed: readonly DType[]): boolean {
   const t = c.type(i);
   if (t === undefined || allowed.includes(t.dtype)) return true;
-  c.report(`${c.node.opType} ${role} "${c.name(i)}" is ${dtypeName(t.dtype)}; the int8 profile allows ${typeNames(allowed)}`);
+  c.report(`${c.node.opType} on ${dtypeName(t.dtype)} is outside the int8 profile (${role} "${c.name(i)}" must be ${typeNames(allowed)})`);
   return false;
 }
 

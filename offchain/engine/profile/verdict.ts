@@ -3,7 +3,7 @@
 export type ProfileName = "int8";
 
 export interface Unsupported {
-  /** The node's name (or `#index (Op)` when unnamed), a graph input's name, or "(model)". */
+  /** The node's name (`#index` in graph.nodes when unnamed), a graph input/output's name, or "(model)". */
   readonly node: string;
   /** The operator ("Op", or "domain:Op" outside the default domain); "graph input"/"opset" for model-level entries. */
   readonly op: string;
