@@ -179,13 +179,13 @@ function gemmShape(a: readonly number[], b: readonly number[], transA: boolean, 
 function axesOf(ctx: RuleContext): number[] | undefined {
   if (ctx.opset < 13) return attrInts(ctx.node, "axes") === undefined ? undefined : [...attrInts(ctx.node, "axes")!];
   if (!ctx.has(1)) return undefined;
-  const t = ctx.constant(1) ?? fail("axes input is not an initializer, so the shape is not static");
+  const t = ctx.constant(1) ?? fail(`${ctx.node.opType} axes "${ctx.node.inputs[1]}" are not an initializer, so the output shape is not static`);
   return constInts(t, "axes");
 }
 
 const reshape: ShapeRule = (ctx) => {
   const x = ctx.input(0);
-  const t = ctx.constant(1) ?? fail("shape input is not an initializer, so the output shape is not static");
+  const t = ctx.constant(1) ?? fail(`Reshape shape "${ctx.node.inputs[1] ?? ""}" is not an initializer, so the output shape is not static`);
   const target = constInts(t, "shape");
   const allowZero = attrInt(ctx.node, "allowzero", 0) === 1;
   const total = x.shape.reduce((p, d) => p * d, 1);
