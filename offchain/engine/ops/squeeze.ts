@@ -1,7 +1,7 @@
 /**
  * Squeeze and Unsqueeze (any element type). Axes come from the `axes` attribute (opset < 13) or
  * the second input (opset 13+), never both. Squeeze without axes removes every dimension of size 1;
- * Unsqueeze axes refer to the output's rank. Duplicate axes are refused.
+ * Unsqueeze axes refer to the output's rank. Duplicate axes and an empty axes list are refused.
  */
 import { type Tensor } from "../tensor.js";
 import {
@@ -24,9 +24,18 @@ function axesOf(op: string, inputs: readonly (Tensor | undefined)[], attributes:
   if (fromAttr !== undefined && fromInput !== undefined) throw new OpError(op, `axes given both as attribute and as input`);
   if (fromInput !== undefined) {
     if (fromInput.shape.length !== 1) throw new OpError(op, `axes input must be 1-D, got ${shapeStr(fromInput.shape)}`);
-    return integerValues(op, fromInput, "axes");
+    return nonEmpty(op, integerValues(op, fromInput, "axes"));
   }
-  return fromAttr === undefined ? undefined : [...fromAttr];
+  return fromAttr === undefined ? undefined : nonEmpty(op, [...fromAttr]);
+}
+
+/**
+ * An empty axes list is ambiguous: onnxruntime squeezes every size-1 dimension, the ONNX reference
+ * (numpy) none. Refused rather than guessed.
+ */
+function nonEmpty(op: string, axes: number[]): number[] {
+  if (axes.length === 0) throw new OpError(op, `empty axes list (onnxruntime and the ONNX reference disagree on its meaning)`);
+  return axes;
 }
 
 function normalizedUnique(op: string, axes: readonly number[], rank: number): Set<number> {

@@ -26,7 +26,7 @@ export function toOrt(t: Tensor): ort.Tensor {
 }
 
 export function fromOrt(t: ort.Tensor): Tensor {
-  const dtype = ({ float32: DType.FLOAT, uint8: DType.UINT8, int8: DType.INT8, int32: DType.INT32, int64: DType.INT64, int16: DType.INT16, uint16: DType.UINT16 } as Record<string, DType>)[t.type];
+  const dtype = ({ float32: DType.FLOAT, uint8: DType.UINT8, int8: DType.INT8, int32: DType.INT32, int64: DType.INT64, int16: DType.INT16, uint16: DType.UINT16, uint32: DType.UINT32, uint64: DType.UINT64 } as Record<string, DType>)[t.type];
   if (dtype === undefined) throw new Error(`unexpected onnxruntime output type ${t.type}`);
   return { dtype, shape: [...t.dims], data: t.data as Tensor["data"] };
 }

@@ -1,0 +1,126 @@
+/**
+ * The command tree of DESIGN.md ("Command line"). Commands that later issues build answer
+ * "not yet available" and exit 69, so scripts can tell them from failures.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { NotYetAvailableError } from "../errors.js";
+import { EXIT_USAGE, reportError } from "./output.js";
+import { deployCommand } from "./commands/deploy.js";
+import { jobStatusCommand } from "./commands/job-status.js";
+
+const program = new Command("verinfer")
+  .description("Verifiable ONNX inference on EVM chains: one inference plus one commitment, any result checkable by anyone.")
+  .version("0.1.0")
+  .exitOverride()
+  .showHelpAfterError("(run with --help for usage)");
+
+const jsonOption = () => new Option("--json", "answer with machine-readable JSON on stdout");
+const networkOption = () =>
+  new Option("--network <name>", "hardhat (in-process), localhost (127.0.0.1:8545), or a JSON-RPC URL").default("hardhat");
+
+function notYet(command: string, issue: string): () => never {
+  return () => {
+    throw new NotYetAvailableError(`\`verinfer ${command}\` is not yet available (${issue})`);
+  };
+}
+
+const model = program.command("model").description("inspect, hash, register, quantize and evaluate ONNX models");
+model
+  .command("inspect <model.onnx>")
+  .description("ops, types, shapes, and the profile verdict with its reasons")
+  .addOption(jsonOption())
+  .action(notYet("model inspect", "the deterministic engine"));
+model
+  .command("hash <model.onnx>")
+  .description("the model id and the file hash")
+  .addOption(jsonOption())
+  .action(notYet("model hash", "the deterministic engine"));
+model
+  .command("register <model.onnx>")
+  .description("register a model's parts on-chain, with a URI where its file can be fetched")
+  .option("--uri <uri>", "where the file can be fetched")
+  .addOption(networkOption())
+  .addOption(jsonOption())
+  .action(notYet("model register", "needs `model hash` from the deterministic engine"));
+model
+  .command("quantize <float.onnx>")
+  .description("static post-training quantization into the verifiable int8 profile")
+  .requiredOption("--calibration <data>", "calibration inputs")
+  .requiredOption("-o, --output <int8.onnx>", "where to write the quantized model")
+  .addOption(jsonOption())
+  .action(notYet("model quantize", "bring your own model"));
+model
+  .command("evaluate [int8.onnx]")
+  .description("float vs quantized accuracy (default: the project model)")
+  .addOption(jsonOption())
+  .action(notYet("model evaluate", "bring your own model"));
+
+program
+  .command("run <model.onnx>")
+  .description("outputs through the verifiable path (--trace: per-node values and commitments)")
+  .option("--input <file...>", "inputs: TensorProto .pb or JSON, in the model's input order")
+  .option("--trace", "per-node values and commitments")
+  .addOption(jsonOption())
+  .action(notYet("run", "the deterministic engine"));
+
+program
+  .command("deploy")
+  .description("deploy the contracts and write their addresses for the CLI and the library")
+  .addOption(networkOption())
+  .addOption(jsonOption())
+  .action(deployCommand);
+
+const job = program.command("job").description("submit jobs and follow them");
+job
+  .command("submit")
+  .description("submit an inference job")
+  .requiredOption("--model <id|file>", "model id or .onnx file")
+  .requiredOption("--input <file...>", "inputs: TensorProto .pb or JSON")
+  .option("--fee <eth>", "fee in ETH", "0")
+  .addOption(networkOption())
+  .addOption(jsonOption())
+  .action(notYet("job submit", "needs the deployed market (dispute game) and the engine's input readers"));
+job
+  .command("status <jobId>")
+  .description("a job's status, prover, timers and commitments")
+  .addOption(networkOption())
+  .addOption(jsonOption())
+  .action(jobStatusCommand);
+
+program
+  .command("game")
+  .description("dispute games")
+  .command("status <id>")
+  .description("the games of a result: level, position, clocks, bonds")
+  .addOption(networkOption())
+  .addOption(jsonOption())
+  .action(notYet("game status", "the dispute game"));
+
+program
+  .command("prover")
+  .description("the prover daemon")
+  .addOption(networkOption())
+  .option("--faulty <node:element:delta>", "local chains only: post falsified results (fault injection)")
+  .action(notYet("prover", "the prover and watcher nodes"));
+program
+  .command("watcher")
+  .description("the watcher / challenger daemon")
+  .addOption(networkOption())
+  .option("--faulty <node:element:delta>", "local chains only: challenge correct results (fault injection)")
+  .action(notYet("watcher", "the prover and watcher nodes"));
+program
+  .command("demo")
+  .description("everything on an embedded chain, incl. a faulty prover caught and slashed")
+  .addOption(jsonOption())
+  .action(notYet("demo", "the prover and watcher nodes"));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    process.exitCode = reportError(e, process.argv.includes("--json"));
+  }
+}
