@@ -149,7 +149,9 @@ function multiplierScales(rng: Rng, terms: number, perChannel: number): { xs: nu
     // Powers of two: M is exact and many accumulators land on ties.
     const xs = f32(2 ** rng.int(-8, 0));
     const ws = Array.from({ length: perChannel }, () => f32(2 ** rng.int(-8, 0)));
-    return { xs, ws, ys: f32(xs * ws[0] * 2 ** rng.int(0, 10)) };
+    // M = 2^-shift with the typical |acc| (~85 sqrt(K) for uniform 8-bit data) mapped near +-64.
+    const shift = Math.max(0, Math.round(Math.log2(85 * Math.sqrt(terms))) + rng.int(-2, 2));
+    return { xs, ws, ys: f32(xs * ws[0] * 2 ** shift) };
   }
   const xs = rng.logUniform(-12, 2);
   const ws = Array.from({ length: perChannel }, () => rng.logUniform(-12, 2));
@@ -197,15 +199,17 @@ export const qlinearConvGen: Generator = (rng) => {
 
 /**
  * 1x1 convolutions whose bias puts eight consecutive accumulators around a rounding boundary
- * k + 0.5 of y = acc * M, with M from random (huge-ranged) scales: the cases where the candidate
- * multiplier formulas, float64 arithmetic or a skipped f32(acc) give different outputs.
+ * k + 0.5 of y = acc * M, with M from random (huge-ranged) scales or an exact power of two (exact
+ * ties): the cases where the candidate multiplier formulas, float64 arithmetic, a skipped f32(acc)
+ * or another rounding give different outputs.
  */
 export const qlinearConvBoundaryGen: Generator = (rng) => {
   const xt = rng.pick([UINT8, INT8]);
   const wt = INT8;
   const xs = rng.logUniform(-20, 10);
   const ws = rng.logUniform(-20, 10);
-  const m = rng.logUniform(-30, -3);
+  // Sometimes M = 2^-j exactly, so that the middle accumulator is an exact tie k + 0.5.
+  const m = rng.bool(0.3) ? f32(2 ** -rng.int(1, 24)) : rng.logUniform(-30, -3);
   const ys = f32(f32(xs * ws) / m);
   const mult = f32(f32(xs * ws) / ys);
   const k = rng.int(-100, 100) + 0.5;
