@@ -43,7 +43,7 @@ export function attributeFromProto(a: AttributeMsg, what: string): Attribute {
     case AttrType.STRING:
       return { kind: "string", value: text(a.s, what) };
     case AttrType.TENSOR:
-      if (a.t === undefined) throw new OnnxFormatError(`${what} is a tensor attribute without a tensor`);
+      if (a.t == null) throw new OnnxFormatError(`${what} is a tensor attribute without a tensor`);
       return { kind: "tensor", value: tensorFromProto(a.t, what) };
     case AttrType.FLOATS:
       return { kind: "floats", value: [...a.floats] };

@@ -19,7 +19,7 @@ export function constantValue(node: NodeMsg, what: string): Tensor {
   const type = attributeType(a);
   switch (a.name) {
     case "value":
-      if (type !== AttrType.TENSOR || a.t === undefined) throw new OnnxFormatError(`${what} attribute "value" is not a tensor`);
+      if (type !== AttrType.TENSOR || a.t == null) throw new OnnxFormatError(`${what} attribute "value" is not a tensor`);
       return tensorFromProto(a.t, `${what} value`);
     case "value_float":
       return { dtype: DType.FLOAT, shape: [], data: Float32Array.of(a.f) };

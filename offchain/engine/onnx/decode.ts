@@ -32,7 +32,7 @@ export function decodeModel(bytes: Uint8Array): Model {
       irVersion <= 0 ? "not a valid ONNX model: ir_version is missing" : `ONNX IR version ${irVersion} predates opset imports (IR >= 3 needed)`,
     );
   }
-  if (msg.graph === undefined) throw new OnnxFormatError("not a valid ONNX model: it has no graph");
+  if (msg.graph == null) throw new OnnxFormatError("not a valid ONNX model: it has no graph");
   if (msg.opsetImport.length === 0) throw new OnnxFormatError("not a valid ONNX model: it imports no operator set");
   const opsets: OpsetImport[] = [];
   for (const o of msg.opsetImport) {

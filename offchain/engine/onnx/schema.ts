@@ -187,7 +187,10 @@ export const AttrType = {
   TYPE_PROTOS: 14,
 } as const;
 
-/** Plain-object shapes of decoded messages (protobufjs's camelCase field names). */
+/**
+ * Plain-object shapes of decoded messages (protobufjs's camelCase field names). An absent
+ * sub-message reads as null (protobufjs's prototype default), an absent scalar as its default.
+ */
 export type Int64 = number | protobuf.Long;
 
 export interface StringStringEntryMsg {
@@ -197,13 +200,13 @@ export interface StringStringEntryMsg {
 export interface TensorMsg {
   dims: Int64[];
   dataType: number;
-  segment?: Uint8Array;
+  segment?: Uint8Array | null;
   floatData: number[];
   int32Data: number[];
   stringData: Uint8Array[];
   int64Data: Int64[];
   name: string;
-  rawData?: Uint8Array;
+  rawData?: Uint8Array | null;
   doubleData: number[];
   uint64Data: Int64[];
   externalData: StringStringEntryMsg[];
@@ -216,11 +219,11 @@ export interface DimensionMsg {
 }
 export interface TypeMsg {
   value?: "tensorType" | "sequenceType" | "mapType" | "sparseTensorType" | "optionalType";
-  tensorType?: { elemType: number; shape?: { dim: DimensionMsg[] } };
+  tensorType?: { elemType: number; shape?: { dim: DimensionMsg[] } | null } | null;
 }
 export interface ValueInfoMsg {
   name: string;
-  type?: TypeMsg;
+  type?: TypeMsg | null;
 }
 export interface AttributeMsg {
   name: string;
@@ -228,7 +231,7 @@ export interface AttributeMsg {
   f: number;
   i: Int64;
   s: Uint8Array;
-  t?: TensorMsg;
+  t?: TensorMsg | null;
   g?: Uint8Array;
   floats: number[];
   ints: Int64[];
@@ -261,7 +264,7 @@ export interface GraphMsg {
 export interface ModelMsg {
   irVersion: Int64;
   producerName: string;
-  graph?: GraphMsg;
+  graph?: GraphMsg | null;
   opsetImport: { domain: string; version: Int64 }[];
   functions: Uint8Array[];
   trainingInfo: Uint8Array[];

@@ -55,7 +55,7 @@ export function tensorFromProto(msg: TensorMsg, what: string): Tensor {
   if (msg.dataLocation === DATA_LOCATION_EXTERNAL || msg.externalData.length > 0) {
     throw new OnnxFormatError(`${what} keeps its data in an external file; the engine only reads self-contained .onnx files`);
   }
-  if (msg.segment !== undefined && has(msg, "segment")) {
+  if (msg.segment != null && has(msg, "segment")) {
     throw new OnnxFormatError(`${what} is a segment of a larger tensor, which ONNX files for the engine must not use`);
   }
   const dtype = toDType(msg.dataType, what);
@@ -72,7 +72,7 @@ export function tensorFromProto(msg: TensorMsg, what: string): Tensor {
   }
   const typed = (Object.keys(FIELD_NAMES) as TypedField[]).filter((f) => msg[f].length > 0);
   if (msg.stringData.length > 0) typed.push("stringData" as TypedField);
-  const hasRaw = has(msg, "rawData") && msg.rawData !== undefined;
+  const hasRaw = has(msg, "rawData") && msg.rawData != null;
   if (hasRaw && typed.length > 0) {
     throw new OnnxFormatError(`${what} has both raw_data and ${FIELD_NAMES[typed[0]!] ?? "string_data"}`);
   }

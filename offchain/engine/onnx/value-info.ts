@@ -19,20 +19,20 @@ export function valueInfoFromProto(msg: ValueInfoMsg, role: string): ValueInfo {
   const what = `${role} "${msg.name}"`;
   if (msg.name === "") throw new OnnxFormatError(`a ${role} has no name`);
   const type = msg.type;
-  if (type === undefined || type.value === undefined) throw new OnnxFormatError(`${what} has no type`);
-  if (type.value !== "tensorType" || type.tensorType === undefined) {
+  if (type == null || type.value == null) throw new OnnxFormatError(`${what} has no type`);
+  if (type.value !== "tensorType" || type.tensorType == null) {
     throw new OnnxFormatError(`${what} has ${KIND_NAMES[type.value] ?? type.value} type; the engine supports tensors only`);
   }
   const dtype = toDType(type.tensorType.elemType, what);
   const shapeMsg = type.tensorType.shape;
-  if (shapeMsg === undefined || !has(type.tensorType, "shape")) return { name: msg.name, dtype, shape: null };
+  if (shapeMsg == null || !has(type.tensorType, "shape")) return { name: msg.name, dtype, shape: null };
   const shape: Dim[] = shapeMsg.dim.map((d, i) => {
-    if (d.dimValue !== undefined && has(d, "dimValue")) {
+    if (d.dimValue != null && has(d, "dimValue")) {
       const v = int64ToNumber(d.dimValue, `${what} dimension ${i}`);
       if (v < 0) throw new OnnxFormatError(`${what} has negative dimension ${v} at axis ${i}`);
       return v;
     }
-    if (d.dimParam !== undefined && has(d, "dimParam") && d.dimParam !== "") return d.dimParam;
+    if (d.dimParam != null && has(d, "dimParam") && d.dimParam !== "") return d.dimParam;
     return null;
   });
   return { name: msg.name, dtype, shape };
