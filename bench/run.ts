@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: runs every benchmark in bench/ and rewrites BENCHMARKS.md with the figures,
+ * the machine and the date. Benchmarks measure; tests never assert timings or gas.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem, platform, arch } from "node:os";
+import { gasBenchmark } from "./gas.bench.js";
+
+export interface BenchSection {
+  readonly title: string;
+  readonly markdown: string;
+}
+
+const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [{ name: "gas", run: gasBenchmark }];
+
+const started = Date.now();
+const sections: BenchSection[] = [];
+for (const b of benches) {
+  process.stderr.write(`bench: ${b.name}...\n`);
+  const t0 = Date.now();
+  sections.push(await b.run());
+  process.stderr.write(`bench: ${b.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+const cpu = cpus();
+const header = [
+  "# Benchmarks",
+  "",
+  "Written by `npm run bench`; do not edit by hand. Figures from one run on the machine below;",
+  "these machines are shared and noisy, so compare ratios measured side by side in the same run.",
+  "",
+  `- date: ${new Date().toISOString()}`,
+  `- machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()}-${arch()}`,
+  `- Node ${process.versions.node}; total bench time ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  "",
+].join("\n");
+writeFileSync("BENCHMARKS.md", header + sections.map((s) => `\n## ${s.title}\n\n${s.markdown.trim()}\n`).join(""));
+process.stderr.write("bench: wrote BENCHMARKS.md\n");
+process.exit(0);
