@@ -21,8 +21,8 @@ export const PROFILE_TYPES: ReadonlySet<DType> = new Set([DType.FLOAT, DType.UIN
 export const QUANT_TYPES: readonly DType[] = [DType.UINT8, DType.INT8];
 export const INTEGER_TYPES: readonly DType[] = [DType.UINT8, DType.INT8, DType.INT32, DType.INT64];
 
-/** Largest tensor rank the verifier's index maps handle. */
-export const MAX_RANK = 6;
+/** Largest tensor rank: the tensor type word's limit (docs/SPEC.md), one source of truth. */
+export { MAX_RANK } from "../commit/tensor-type.js";
 /** Largest number of inputs of one node (Concat). */
 export const MAX_NODE_INPUTS = 16;
 /** Tensor Merkle trees are at most this deep (32-byte leaves). */
