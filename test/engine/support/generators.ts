@@ -2,10 +2,13 @@
  * Random single-node cases per operator for the differential tests (see differential.ts).
  */
 import { DType, zeros, type Tensor } from "../../../offchain/engine/tensor.js";
-import { type DiffCase, type Generator, attr, fill, opset, quantData, range, scalarT, v, vectorT, zeroPoint } from "./differential.js";
+import { type Attribute, type DiffCase, type Generator, attr, fill, opset, quantData, range, scalarT, v, vectorT, zeroPoint } from "./differential.js";
 import type { Rng } from "./prng.js";
 
 const { UINT8, INT8, INT32, INT64, FLOAT } = DType;
+type Attrs = Record<string, Attribute>;
+const NONE: Attrs = {};
+const NO_INITIALIZERS: Record<string, Tensor> = {};
 const f32 = Math.fround;
 
 function irFor(version: number): number {
@@ -54,9 +57,7 @@ export const quantizeLinearGen: Generator = (rng) => {
   const scales = Array.from({ length: perAxis ? channels : 1 }, () => scale(rng));
   const zps = scales.map(() => zeroPoint(rng, dtype));
   const hasZp = dtype === INT8 || rng.bool(0.8);
-  const perChannel = prod(xShape) / prod([2, ...pShape]) || 1;
   const x = fill(FLOAT, xShape, (i) => quantizeInput(rng, scales[perAxis ? Math.floor(i / 8) % channels : 0]));
-  void perChannel;
   const feeds: Record<string, Tensor> = { x, s: perAxis ? vectorT(FLOAT, scales) : scalarT(FLOAT, scales[0]) };
   if (hasZp) feeds.zp = perAxis ? vectorT(dtype, zps) : scalarT(dtype, zps[0]);
   return {
@@ -64,7 +65,7 @@ export const quantizeLinearGen: Generator = (rng) => {
       opType: "QuantizeLinear",
       inputs: [v("x", FLOAT, xShape), v("s", FLOAT, pShape), ...(hasZp ? [v("zp", dtype, pShape)] : [])],
       outputs: [v("y", hasZp ? dtype : UINT8, xShape)],
-      attributes: perAxis && rng.bool() ? {} : perAxis ? { axis: attr.int(-2) } : {},
+      attributes: perAxis && rng.bool() ? NONE : perAxis ? { axis: attr.int(-2) } : NONE,
       opsets: opset(version),
       irVersion: irFor(version),
     },
@@ -93,7 +94,7 @@ export const dequantizeLinearGen: Generator = (rng) => {
       opType: "DequantizeLinear",
       inputs: [v("x", dtype, xShape), v("s", FLOAT, pShape), ...(hasZp ? [v("zp", dtype, pShape)] : [])],
       outputs: [v("y", FLOAT, xShape)],
-      attributes: perAxis ? { axis: attr.int(1) } : {},
+      attributes: perAxis ? { axis: attr.int(1) } : NONE,
       opsets: opset(version),
       irVersion: irFor(version),
     },
@@ -543,8 +544,8 @@ export const squeezeGen: Generator = (rng) => {
     spec: {
       opType: "Squeeze",
       inputs: [v("x", x.dtype, shape)],
-      initializers: !old && useAxes ? { axes: int64T(axes) } : {},
-      attributes: old && useAxes ? { axes: attr.ints(axes) } : {},
+      initializers: !old && useAxes ? { axes: int64T(axes) } : NO_INITIALIZERS,
+      attributes: old && useAxes ? { axes: attr.ints(axes) } : NONE,
       outputs: [v("y", x.dtype, [null] as unknown as number[])],
       opsets: opset(old ? 11 : 13),
     },
@@ -569,8 +570,8 @@ export const unsqueezeGen: Generator = (rng) => {
     spec: {
       opType: "Unsqueeze",
       inputs: [v("x", x.dtype, shape)],
-      initializers: old ? {} : { axes: int64T(axes) },
-      attributes: old ? { axes: attr.ints(axes) } : {},
+      initializers: old ? NO_INITIALIZERS : { axes: int64T(axes) },
+      attributes: old ? { axes: attr.ints(axes) } : NONE,
       outputs: [v("y", x.dtype, [null] as unknown as number[])],
       opsets: opset(old ? 11 : 13),
     },
@@ -587,7 +588,7 @@ export const transposeGen: Generator = (rng) => {
   }
   const x = layoutData(rng, shape);
   return {
-    spec: { opType: "Transpose", inputs: [v("x", x.dtype, shape)], outputs: [v("y", x.dtype, perm.map((p) => shape[p]))], attributes: rng.bool(0.2) ? {} : { perm: attr.ints(perm) } },
+    spec: { opType: "Transpose", inputs: [v("x", x.dtype, shape)], outputs: [v("y", x.dtype, perm.map((p) => shape[p]))], attributes: rng.bool(0.2) ? NONE : { perm: attr.ints(perm) } },
     feeds: { x },
   };
 };
