@@ -23,6 +23,11 @@ export interface Liabilities {
   gameBonds: bigint;
   credits: bigint;
   total: bigint;
+  /** Every job and game as read for this check (index i holds id i + 1). */
+  jobs: Awaited<ReturnType<JobMarket["job"]>>[];
+  games: Awaited<ReturnType<JobMarket["game"]>>[];
+  /** Every account whose credit was counted. */
+  accounts: string[];
 }
 
 /** Everything the market owes right now, read from its views and its Credited events. */
@@ -50,7 +55,7 @@ export async function liabilitiesOf(market: JobMarket, extraAccounts: readonly s
   const credits = creditList.reduce((a, b) => a + b, 0n);
 
   const balance = await ethers.provider.getBalance(await market.getAddress());
-  return { balance, fees, proverBonds, gameBonds, credits, total: fees + proverBonds + gameBonds + credits };
+  return { balance, fees, proverBonds, gameBonds, credits, total: fees + proverBonds + gameBonds + credits, jobs, games, accounts: [...accounts] };
 }
 
 /**
