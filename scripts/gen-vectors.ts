@@ -4,7 +4,12 @@
  * a changed vector is a protocol change.
  */
 import { writeFileSync, mkdirSync } from "node:fs";
-import { DType, dtypeSize, numel } from "../offchain/engine/tensor.js";
+import { DType, dtypeSize, numel, tensorBytes, type Tensor } from "../offchain/engine/tensor.js";
+import { commitModel } from "../offchain/engine/commit/model-commit.js";
+import { descriptorLeaf } from "../offchain/engine/commit/descriptor.js";
+import { executionStates } from "../offchain/engine/commit/states.js";
+import { getOperator } from "../offchain/engine/ops/index.js";
+import { tinyModel, TINY_INPUT } from "../test/engine/support/tiny-model.js";
 import { toHex, type Hex32 } from "../offchain/engine/commit/hash.js";
 import { encodeTensorType } from "../offchain/engine/commit/tensor-type.js";
 import { commitBytes, commitTensorList, merkleRoot } from "../offchain/engine/commit/tensor-commitment.js";
@@ -71,7 +76,31 @@ const parts: ModelParts = {
 };
 const models = [{ name: "a two-domain MNIST-shaped model", parts, modelId: modelId(parts) }];
 
+// Model commitment of the four-node test model (test/engine/support/tiny-model.ts), and the
+// execution states of one input, run by the reference operators.
+const tiny = tinyModel();
+const committed = commitModel(tiny);
+const values = new Map<string, Tensor>([...tiny.graph.initializers, ["x", TINY_INPUT]]);
+for (const node of tiny.graph.nodes) {
+  const outs = getOperator(node.domain, node.opType)!(node.inputs.map((n) => (n === "" ? undefined : values.get(n))), node.attributes);
+  node.outputs.forEach((name, i) => values.set(name, outs[i]!));
+}
+const states = executionStates(committed, values);
+const modelCommitment = {
+  name: "tiny: QuantizeLinear -> QLinearMatMul -> Reshape -> DequantizeLinear, ArgMax",
+  slots: committed.layout.names,
+  descriptors: committed.descriptors.map((d) => toHex(d)),
+  nodeLeaves: committed.descriptors.map((d) => toHex(descriptorLeaf(d))),
+  parts: committed.parts,
+  modelId: committed.modelId,
+  input: { dtype: TINY_INPUT.dtype, shape: TINY_INPUT.shape, bytes: toHex(tensorBytes(TINY_INPUT)) },
+  stateRoots: states.roots,
+  inputsCommitment: states.inputsCommitment,
+  outputsCommitment: states.outputsCommitment,
+};
+
 mkdirSync("docs/vectors", { recursive: true });
+writeFileSync("docs/vectors/model-commitment.json", JSON.stringify(modelCommitment, null, 2) + "\n");
 writeFileSync("docs/vectors/tensor-commitment.json", JSON.stringify({ tensors, lists }, null, 2) + "\n");
 writeFileSync("docs/vectors/model-id.json", JSON.stringify({ models }, null, 2) + "\n");
-console.log(`wrote ${tensors.length} tensor, ${lists.length} list and ${models.length} model-id vectors to docs/vectors/`);
+console.log(`wrote ${tensors.length} tensor, ${lists.length} list, ${models.length} model-id and 1 model-commitment vectors to docs/vectors/`);

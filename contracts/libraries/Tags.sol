@@ -12,5 +12,9 @@ library Tags {
     bytes1 internal constant MODEL_ID = 0x10;
     bytes1 internal constant MODEL_IO = 0x11;
     bytes1 internal constant MODEL_OPSETS = 0x12;
+    bytes1 internal constant NODE_DESCRIPTOR = 0x13;
+    bytes1 internal constant VALUE_TABLE_NODE = 0x14;
+    bytes1 internal constant NODE_TREE_NODE = 0x15;
+    bytes1 internal constant NODE_INPUT_TYPES = 0x16;
     bytes1 internal constant RESULT = 0x20;
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { NotYetAvailableError } from "../errors.js";
 import { EXIT_USAGE, reportError } from "./output.js";
 import { deployCommand } from "./commands/deploy.js";
+import { modelHashCommand } from "./commands/model-hash.js";
 import { jobStatusCommand } from "./commands/job-status.js";
 
 const program = new Command("verinfer")
@@ -33,8 +34,9 @@ model
 model
   .command("hash <model.onnx>")
   .description("the model id and the file hash")
+  .option("--parts", "with --json: every part the id folds (what `model register` sends)")
   .addOption(jsonOption())
-  .action(notYet("model hash", "the deterministic engine"));
+  .action(modelHashCommand);
 model
   .command("register <model.onnx>")
   .description("register a model's parts on-chain, with a URI where its file can be fetched")

@@ -14,6 +14,10 @@ export const Tag = {
   MODEL_ID: 0x10,
   MODEL_IO: 0x11,
   MODEL_OPSETS: 0x12,
+  NODE_DESCRIPTOR: 0x13,
+  VALUE_TABLE_NODE: 0x14,
+  NODE_TREE_NODE: 0x15,
+  NODE_INPUT_TYPES: 0x16,
   RESULT: 0x20,
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
