@@ -492,6 +492,35 @@ contract JobMarketTest is MarketFixture {
         vm.assertEq(uint256(market.job(jobId).openGames), 0, "all settled");
     }
 
+    /// DESIGN.md's guarantee: an honest challenger of a wrong result loses nothing but gas, even
+    /// when the prover concedes at once to its own second identity, whatever the move bonds and
+    /// whether the honest game is still running, or already won, when the puppet's game settles.
+    function testFuzz_settleGame_honestChallengerLosesNothingToPuppet_succeeds(
+        uint96 honestMoves,
+        uint96 proverMoves,
+        bool honestAlreadyWon,
+        bool honestSettlesFirst
+    ) public {
+        uint256 hm = bound(honestMoves, 0, 5 ether);
+        uint256 pm = bound(proverMoves, 0, 5 ether);
+        uint256 jobId = postedJob(FEE);
+        uint256 honest = challengeAs(challenger, jobId);
+        address puppet = address(0x9999);
+        uint256 puppetGame = challengeAs(puppet, jobId);
+        moveBond(honest, false, hm);
+        moveBond(honest, true, pm);
+        decide(puppetGame, IDisputeGame.GameStatus.ChallengerWon); // the prover concedes to itself
+        if (honestAlreadyWon) decide(honest, IDisputeGame.GameStatus.ChallengerWon);
+        if (honestAlreadyWon && honestSettlesFirst) market.settleGame(honest);
+        market.settleGame(puppetGame);
+        if (!(honestAlreadyWon && honestSettlesFirst)) market.settleGame(honest);
+        vm.assertGe(market.credits(challenger), CB + hm, "honest challenger lost money");
+        vm.assertEq(uint256(status(jobId)), uint256(IJobMarket.JobStatus.Faulted), "faulted");
+        vm.assertEq(market.credits(requester), FEE, "requester refunded in full");
+        // The attacker (prover + puppet) always pays the burned share of the prover bond.
+        vm.assertGe(market.credits(SINK), PB * 2000 / 10_000, "the puppet trick is not free");
+    }
+
     function test_settleGame_undecided_reverts() public {
         uint256 jobId = postedJob(FEE);
         uint256 gameId = challengeAs(challenger, jobId);
