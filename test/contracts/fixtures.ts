@@ -7,6 +7,7 @@ import { DType } from "../../offchain/engine/tensor.js";
 import { toHex } from "../../offchain/engine/commit/hash.js";
 import { encodeTensorType } from "../../offchain/engine/commit/tensor-type.js";
 import { canonicalOpsets, modelId, type ModelParts } from "../../offchain/engine/commit/model-id.js";
+import type { IModelRegistry } from "../../types/ethers-contracts/registry/ModelRegistry.js";
 
 export const connection = await network.getOrCreate();
 export const { ethers, networkHelpers } = connection;
@@ -42,6 +43,11 @@ export function mnistParts(overrides: Partial<ModelParts> = {}): ModelParts {
   };
 }
 
+/** The parts as the registry's ABI struct (typechain types its arrays as mutable). */
+export function partsStruct(parts: ModelParts): IModelRegistry.ModelPartsStruct {
+  return { ...parts, inputs: [...parts.inputs], outputs: [...parts.outputs], opsets: [...parts.opsets] };
+}
+
 /** Non-zero pseudo-random bytes: the worst case for calldata gas. */
 export function randomBytes(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
@@ -70,7 +76,7 @@ export async function deployMarketWith(params: typeof PARAMS) {
   await game.setMarket(await market.getAddress());
   const parts = mnistParts();
   const id = modelId(parts);
-  await registry.register(id, parts, toHex(Buffer.alloc(32, 0x33)), "ipfs://mnist");
+  await registry.register(id, partsStruct(parts), toHex(Buffer.alloc(32, 0x33)), "ipfs://mnist");
   return { deployer, requester, prover, challenger, other, other2, registry, game, market, parts, modelId: id };
 }
 

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import type { ContractTransactionResponse } from "ethers";
 import { toHex } from "../../offchain/engine/commit/hash.js";
 import { modelId as computeModelId } from "../../offchain/engine/commit/model-id.js";
-import { deadlineIn, deployMarket, ethers, INPUT_BYTES, mnistParts, networkHelpers, PARAMS, randomBytes } from "./fixtures.js";
+import { deadlineIn, deployMarket, ethers, INPUT_BYTES, mnistParts, networkHelpers, PARAMS, partsStruct, randomBytes } from "./fixtures.js";
 import { burn, claimedJob, deploySmallMarket, FEE, INPUT, OUTPUT, postedJob, twiceChallengedJob } from "./market-flows.js";
 import { GameStatus, JobStatus, SolvencyLedger } from "./solvency.js";
 
@@ -96,7 +96,7 @@ describe("hostile", () => {
     const honest = mnistParts({ nodeCount: 13 });
     const claimed = computeModelId(honest);
     const forged = mnistParts({ nodeCount: 13, valueRoot: toHex(Buffer.alloc(32, 0x66)) });
-    await expect(registry.connect(other).register(claimed, forged, toHex(Buffer.alloc(32)), "ipfs://evil"))
+    await expect(registry.connect(other).register(claimed, partsStruct(forged), toHex(Buffer.alloc(32)), "ipfs://evil"))
       .to.be.revertedWithCustomError(registry, "RegistryModelIdMismatch")
       .withArgs(claimed, computeModelId(forged));
     expect(await registry.isRegistered(claimed)).to.equal(false);

@@ -16,6 +16,7 @@ import {
   INPUT_SHAPE,
   mnistParts,
   OUTPUT_BYTES,
+  partsStruct,
   OUTPUT_SHAPE,
   PARAMS,
   randomBytes,
@@ -74,7 +75,7 @@ export async function deploySmallMarket() {
     outputs: [{ slot: 1, tensorType: toHex(encodeTensorType(DType.INT32, [10])) }],
   });
   const tinyModelId = modelId(tinyParts);
-  await f.registry.register(tinyModelId, tinyParts, toHex(Buffer.alloc(32, 0x55)), "ipfs://tiny");
+  await f.registry.register(tinyModelId, partsStruct(tinyParts), toHex(Buffer.alloc(32, 0x55)), "ipfs://tiny");
   return { ...f, tinyModelId };
 }
 

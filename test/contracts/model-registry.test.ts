@@ -8,7 +8,7 @@ import { toHex, type Hex32 } from "../../offchain/engine/commit/hash.js";
 import { encodeTensorType } from "../../offchain/engine/commit/tensor-type.js";
 import { canonicalOpsets, modelId, type ModelParts } from "../../offchain/engine/commit/model-id.js";
 import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
-import { deadlineIn, deployMarket, ethers, INPUT_BYTES, mnistParts, networkHelpers, randomBytes } from "./fixtures.js";
+import { deadlineIn, deployMarket, ethers, INPUT_BYTES, mnistParts, networkHelpers, partsStruct, randomBytes } from "./fixtures.js";
 
 const vectors: { models: { name: string; parts: ModelParts; modelId: Hex32 }[] } = JSON.parse(
   readFileSync(new URL("../../docs/vectors/model-id.json", import.meta.url), "utf8"),
@@ -26,7 +26,7 @@ async function deployRegistry() {
 
 /** Registers `parts` under their own id (the id computed in TypeScript). */
 async function register(registry: ModelRegistry, parts: ModelParts, uri = "ipfs://model") {
-  return registry.register(modelId(parts), parts, FILE_HASH, uri);
+  return registry.register(modelId(parts), partsStruct(parts), FILE_HASH, uri);
 }
 
 describe("ModelRegistry", () => {
@@ -36,8 +36,8 @@ describe("ModelRegistry", () => {
         const { registry } = await networkHelpers.loadFixture(deployRegistry);
         expect(canonicalOpsets(v.parts.opsets)).to.deep.equal(v.parts.opsets);
         expect(modelId(v.parts)).to.equal(v.modelId);
-        expect(await registry.computeModelId(v.parts)).to.equal(v.modelId);
-        await registry.register(v.modelId, v.parts, FILE_HASH, "ipfs://vector");
+        expect(await registry.computeModelId(partsStruct(v.parts))).to.equal(v.modelId);
+        await registry.register(v.modelId, partsStruct(v.parts), FILE_HASH, "ipfs://vector");
         expect(await registry.isRegistered(v.modelId)).to.equal(true);
       });
     }
@@ -57,7 +57,7 @@ describe("ModelRegistry", () => {
       const ids = new Set<string>([modelId(base)]);
       for (const v of variants) {
         const parts = { ...base, ...v };
-        const id = await registry.computeModelId(parts);
+        const id = await registry.computeModelId(partsStruct(parts));
         expect(id).to.equal(modelId(parts));
         ids.add(id);
       }
@@ -70,7 +70,7 @@ describe("ModelRegistry", () => {
       const { registry, alice } = await networkHelpers.loadFixture(deployRegistry);
       const parts = mnistParts();
       const id = modelId(parts);
-      const tx = registry.connect(alice).register(id, parts, FILE_HASH, "ipfs://mnist");
+      const tx = registry.connect(alice).register(id, partsStruct(parts), FILE_HASH, "ipfs://mnist");
       await expect(tx).to.emit(registry, "ModelRegistered");
       await expect(tx).to.emit(registry, "MirrorAdded").withArgs(id, 0, alice.address, FILE_HASH, "ipfs://mnist");
 
@@ -108,23 +108,23 @@ describe("ModelRegistry", () => {
       const { registry, alice, bob } = await networkHelpers.loadFixture(deployRegistry);
       const parts = mnistParts();
       const id = modelId(parts);
-      await registry.connect(alice).register(id, parts, FILE_HASH, "ipfs://first");
+      await registry.connect(alice).register(id, partsStruct(parts), FILE_HASH, "ipfs://first");
       const infoBefore = await registry.modelInfo(id);
       await networkHelpers.time.increase(100);
-      const tx = registry.connect(bob).register(id, parts, OTHER_FILE_HASH, "https://second");
+      const tx = registry.connect(bob).register(id, partsStruct(parts), OTHER_FILE_HASH, "https://second");
       await expect(tx).to.not.emit(registry, "ModelRegistered");
       await expect(tx).to.emit(registry, "MirrorAdded").withArgs(id, 1, bob.address, OTHER_FILE_HASH, "https://second");
       expect(await registry.modelInfo(id)).to.deep.equal(infoBefore);
       expect(await registry.mirrorCount(id)).to.equal(2n);
       expect((await registry.mirror(id, 1)).registrant).to.equal(bob.address);
-      expect(await registry.register.staticCall(id, parts, FILE_HASH, "x")).to.equal(2n);
+      expect(await registry.register.staticCall(id, partsStruct(parts), FILE_HASH, "x")).to.equal(2n);
     });
 
     it("a registration whose parts do not hash to its id reverts RegistryModelIdMismatch(claimed, computed)", async () => {
       const { registry } = await networkHelpers.loadFixture(deployRegistry);
       const claimed = modelId(mnistParts());
       const forged = mnistParts({ nodeRoot: toHex(Buffer.alloc(32, 0x99)) });
-      await expect(registry.register(claimed, forged, FILE_HASH, "ipfs://forged"))
+      await expect(registry.register(claimed, partsStruct(forged), FILE_HASH, "ipfs://forged"))
         .to.be.revertedWithCustomError(registry, "RegistryModelIdMismatch")
         .withArgs(claimed, modelId(forged));
       expect(await registry.isRegistered(claimed)).to.equal(false);
@@ -136,7 +136,7 @@ describe("ModelRegistry", () => {
       const id = modelId(parts);
       await register(registry, parts);
       const forged = mnistParts({ slotCount: 41 });
-      await expect(registry.register(id, forged, FILE_HASH, "ipfs://forged"))
+      await expect(registry.register(id, partsStruct(forged), FILE_HASH, "ipfs://forged"))
         .to.be.revertedWithCustomError(registry, "RegistryModelIdMismatch")
         .withArgs(id, modelId(forged));
     });
@@ -146,7 +146,7 @@ describe("ModelRegistry", () => {
       for (const version of [0, 2]) {
         const parts = mnistParts({ semanticsVersion: version });
         await expect(register(registry, parts)).to.be.revertedWithCustomError(registry, "RegistryUnsupportedSemantics").withArgs(version);
-        await expect(registry.computeModelId(parts)).to.be.revertedWithCustomError(registry, "RegistryUnsupportedSemantics").withArgs(version);
+        await expect(registry.computeModelId(partsStruct(parts))).to.be.revertedWithCustomError(registry, "RegistryUnsupportedSemantics").withArgs(version);
       }
     });
 
@@ -276,7 +276,7 @@ describe("ModelRegistry", () => {
       const { registry, alice, bob } = await networkHelpers.loadFixture(deployRegistry);
       const parts = mnistParts();
       const id = modelId(parts);
-      await registry.connect(alice).register(id, parts, FILE_HASH, "ipfs://a");
+      await registry.connect(alice).register(id, partsStruct(parts), FILE_HASH, "ipfs://a");
       await registry.connect(bob).addMirror(id, FILE_HASH, "ipfs://b");
 
       await expect(registry.connect(bob).setMirrorDeprecated(id, 0, true))
