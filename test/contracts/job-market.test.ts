@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { toHex } from "../../offchain/engine/commit/hash.js";
+import type { JobMarket } from "../../types/ethers-contracts/index.js";
 import { deadlineIn, deployMarket, ethers, INPUT_BYTES, networkHelpers, OUTPUT_BYTES, PARAMS, randomBytes } from "./fixtures.js";
 import {
   burn,
@@ -25,14 +26,27 @@ import {
 import { GameStatus, JobStatus, SolvencyLedger } from "./solvency.js";
 
 const { time } = networkHelpers;
+
+/** The market of the fixture a test loaded last: afterEach checks its solvency at the test's end. */
+let current: JobMarket | undefined;
+async function load<T extends { market: JobMarket }>(fixture: () => Promise<T>): Promise<T> {
+  const f = await networkHelpers.loadFixture(fixture);
+  current = f.market;
+  return f;
+}
 const SINK = PARAMS.burnSink;
 const PB = PARAMS.proverBond;
 const CB = PARAMS.challengerBond;
 
 describe("JobMarket", () => {
+  afterEach(async function () {
+    if (current && this.currentTest?.state === "passed") await new SolvencyLedger(current).check(`end of "${this.currentTest.title}"`);
+    current = undefined;
+  });
+
   describe("deployment", () => {
     it("exposes its parameters, registry and game", async () => {
-      const { market, registry, game } = await networkHelpers.loadFixture(deployMarket);
+      const { market, registry, game } = await load(deployMarket);
       const p = await market.params();
       expect([p.proverBond, p.challengerBond, p.deliveryPeriod, p.challengeWindow, p.burnBps, p.lateForfeitBps, p.maxInputBytes, p.maxOutputBytes, p.burnSink]).to.deep.equal([
         PB,
@@ -52,7 +66,7 @@ describe("JobMarket", () => {
     });
 
     it("every out-of-range parameter reverts MarketBadParams(name)", async () => {
-      const { registry, game } = await networkHelpers.loadFixture(deployMarket);
+      const { registry, game } = await load(deployMarket);
       const factory = await ethers.getContractFactory("JobMarket");
       const r = await registry.getAddress();
       const g = await game.getAddress();
@@ -79,7 +93,7 @@ describe("JobMarket", () => {
     });
 
     it("views on unknown jobs and games revert MarketUnknownJob / MarketUnknownGame", async () => {
-      const { market } = await networkHelpers.loadFixture(deployMarket);
+      const { market } = await load(deployMarket);
       await expect(market.job(1)).to.be.revertedWithCustomError(market, "MarketUnknownJob").withArgs(1);
       await expect(market.game(1)).to.be.revertedWithCustomError(market, "MarketUnknownGame").withArgs(1);
       await expect(market.claimJob(7, { value: PB })).to.be.revertedWithCustomError(market, "MarketUnknownJob").withArgs(7);
@@ -93,7 +107,7 @@ describe("JobMarket", () => {
 
   describe("submitJob", () => {
     it("escrows the fee, stores the job and emits JobSubmitted with the input bytes and their commitment", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, modelId } = await load(deployMarket);
       const ledger = new SolvencyLedger(market);
       const deadline = await deadlineIn(DEADLINE_SECONDS);
       const inputsCommitment = inputsCommitmentOf(INPUT);
@@ -117,20 +131,20 @@ describe("JobMarket", () => {
     });
 
     it("a job naming a prover records it", async () => {
-      const { market, prover, jobId } = await networkHelpers.loadFixture(namedJob);
+      const { market, prover, jobId } = await load(namedJob);
       const j = await market.job(jobId);
       expect(j.proverNamed).to.equal(true);
       expect(j.prover).to.equal(prover.address);
     });
 
     it("a zero fee is allowed", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, modelId } = await load(deployMarket);
       await market.connect(requester).submitJob(modelId, [INPUT], ethers.ZeroAddress, await deadlineIn(60));
       expect((await market.job(1)).fee).to.equal(0n);
     });
 
     it("a job for an unregistered model id reverts RegistryUnknownModel", async () => {
-      const { market, registry, requester } = await networkHelpers.loadFixture(deployMarket);
+      const { market, registry, requester } = await load(deployMarket);
       const unknown = toHex(Buffer.alloc(32, 0x5a));
       await expect(market.connect(requester).submitJob(unknown, [INPUT], ethers.ZeroAddress, await deadlineIn(60), { value: FEE }))
         .to.be.revertedWithCustomError(registry, "RegistryUnknownModel")
@@ -138,7 +152,7 @@ describe("JobMarket", () => {
     });
 
     it("a wrong input count reverts MarketWrongInputCount(expected, actual)", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, modelId } = await load(deployMarket);
       const deadline = await deadlineIn(60);
       await expect(market.connect(requester).submitJob(modelId, [], ethers.ZeroAddress, deadline, { value: FEE }))
         .to.be.revertedWithCustomError(market, "MarketWrongInputCount")
@@ -149,7 +163,7 @@ describe("JobMarket", () => {
     });
 
     it("a mis-shaped input (wrong byte length) reverts TensorCommitmentLengthMismatch(expected, actual)", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, modelId } = await load(deployMarket);
       const deadline = await deadlineIn(60);
       for (const n of [0, INPUT_BYTES - 1, INPUT_BYTES + 4]) {
         await expect(market.connect(requester).submitJob(modelId, [randomBytes(n)], ethers.ZeroAddress, deadline, { value: FEE }))
@@ -159,14 +173,14 @@ describe("JobMarket", () => {
     });
 
     it("an input over maxInputBytes reverts MarketInputTooLarge(bytes, limit)", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deploySmallMarket);
+      const { market, requester, modelId } = await load(deploySmallMarket);
       await expect(market.connect(requester).submitJob(modelId, [INPUT], ethers.ZeroAddress, await deadlineIn(60), { value: FEE }))
         .to.be.revertedWithCustomError(market, "MarketInputTooLarge")
         .withArgs(INPUT_BYTES, 1000);
     });
 
     it("a deadline not in the future reverts MarketBadDeadline(deadline, now)", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, modelId } = await load(deployMarket);
       const now = (await time.latest()) + 10;
       for (const deadline of [now, now - 5, 0]) {
         await time.setNextBlockTimestamp(now);
@@ -179,7 +193,7 @@ describe("JobMarket", () => {
 
   describe("claimJob", () => {
     it("a claim with the exact bond locks it and sets the claim deadline one delivery period ahead", async () => {
-      const { market, prover, jobId } = await networkHelpers.loadFixture(submittedJob);
+      const { market, prover, jobId } = await load(submittedJob);
       const ledger = new SolvencyLedger(market);
       const at = (await time.latest()) + 5;
       await time.setNextBlockTimestamp(at);
@@ -196,7 +210,7 @@ describe("JobMarket", () => {
     });
 
     it("the claim deadline never passes the job's deadline", async () => {
-      const { market, requester, prover, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, prover, modelId } = await load(deployMarket);
       const deadline = await deadlineIn(100);
       await market.connect(requester).submitJob(modelId, [INPUT], ethers.ZeroAddress, deadline, { value: FEE });
       await expect(market.connect(prover).claimJob(1, { value: PB }))
@@ -205,7 +219,7 @@ describe("JobMarket", () => {
     });
 
     it("a bond less or more than proverBond reverts MarketWrongBond(expected, sent)", async () => {
-      const { market, prover, jobId } = await networkHelpers.loadFixture(submittedJob);
+      const { market, prover, jobId } = await load(submittedJob);
       for (const sent of [0n, PB - 1n, PB + 1n, 2n * PB]) {
         await expect(market.connect(prover).claimJob(jobId, { value: sent }))
           .to.be.revertedWithCustomError(market, "MarketWrongBond")
@@ -214,7 +228,7 @@ describe("JobMarket", () => {
     });
 
     it("only the named prover may claim a job that names one (others revert MarketNotNamedProver)", async () => {
-      const { market, prover, other, jobId } = await networkHelpers.loadFixture(namedJob);
+      const { market, prover, other, jobId } = await load(namedJob);
       await expect(market.connect(other).claimJob(jobId, { value: PB }))
         .to.be.revertedWithCustomError(market, "MarketNotNamedProver")
         .withArgs(other.address, prover.address);
@@ -222,7 +236,7 @@ describe("JobMarket", () => {
     });
 
     it("a claim at or after the job deadline reverts MarketDeadlinePassed", async () => {
-      const { market, prover, jobId, deadline } = await networkHelpers.loadFixture(submittedJob);
+      const { market, prover, jobId, deadline } = await load(submittedJob);
       await time.setNextBlockTimestamp(deadline);
       await expect(market.connect(prover).claimJob(jobId, { value: PB }))
         .to.be.revertedWithCustomError(market, "MarketDeadlinePassed")
@@ -230,7 +244,7 @@ describe("JobMarket", () => {
     });
 
     it("a claim while a live claim holds reverts MarketClaimActive(jobId, claimDeadline)", async () => {
-      const { market, prover, other, jobId, claimDeadline } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, other, jobId, claimDeadline } = await load(claimedJob);
       await expect(market.connect(other).claimJob(jobId, { value: PB }))
         .to.be.revertedWithCustomError(market, "MarketClaimActive")
         .withArgs(jobId, claimDeadline);
@@ -241,7 +255,7 @@ describe("JobMarket", () => {
     });
 
     it("a reclaim after the claim lapsed credits the late prover its bond minus the forfeit and burns the forfeit", async () => {
-      const { market, prover, other, jobId, claimDeadline } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, other, jobId, claimDeadline } = await load(claimedJob);
       const ledger = new SolvencyLedger(market);
       await time.setNextBlockTimestamp(claimDeadline);
       const tx = market.connect(other).claimJob(jobId, { value: PB });
@@ -263,7 +277,7 @@ describe("JobMarket", () => {
     });
 
     it("a named job's lapsed claim cannot be reclaimed by others (MarketNotNamedProver) but can by the named prover", async () => {
-      const { market, prover, other, jobId } = await networkHelpers.loadFixture(namedJob);
+      const { market, prover, other, jobId } = await load(namedJob);
       await market.connect(prover).claimJob(jobId, { value: PB });
       const claimDeadline = (await market.job(jobId)).timer;
       await time.increaseTo(claimDeadline);
@@ -276,7 +290,7 @@ describe("JobMarket", () => {
     });
 
     it("a claim on a posted job reverts MarketWrongStatus", async () => {
-      const { market, other, jobId } = await networkHelpers.loadFixture(postedJob);
+      const { market, other, jobId } = await load(postedJob);
       await expect(market.connect(other).claimJob(jobId, { value: PB }))
         .to.be.revertedWithCustomError(market, "MarketWrongStatus")
         .withArgs(jobId, JobStatus.Posted);
@@ -285,7 +299,7 @@ describe("JobMarket", () => {
 
   describe("postResult", () => {
     it("posts the outputs, opens the window and emits ResultPosted with a resultHash computed in TypeScript", async () => {
-      const { market, prover, jobId, modelId } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, jobId, modelId } = await load(claimedJob);
       const ledger = new SolvencyLedger(market);
       const at = (await time.latest()) + 3;
       await time.setNextBlockTimestamp(at);
@@ -312,7 +326,7 @@ describe("JobMarket", () => {
     });
 
     it("a post by anyone but the prover reverts MarketNotProver(caller, prover)", async () => {
-      const { market, prover, other, requester, jobId } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, other, requester, jobId } = await load(claimedJob);
       for (const caller of [other, requester]) {
         await expect(market.connect(caller).postResult(jobId, [OUTPUT]))
           .to.be.revertedWithCustomError(market, "MarketNotProver")
@@ -321,7 +335,7 @@ describe("JobMarket", () => {
     });
 
     it("a post at or after the claim deadline reverts MarketClaimExpired", async () => {
-      const { market, prover, jobId, claimDeadline } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, jobId, claimDeadline } = await load(claimedJob);
       await time.setNextBlockTimestamp(claimDeadline);
       await expect(market.connect(prover).postResult(jobId, [OUTPUT]))
         .to.be.revertedWithCustomError(market, "MarketClaimExpired")
@@ -329,18 +343,18 @@ describe("JobMarket", () => {
     });
 
     it("a post on an unclaimed or already posted job reverts MarketWrongStatus", async () => {
-      const open = await networkHelpers.loadFixture(submittedJob);
+      const open = await load(submittedJob);
       await expect(open.market.connect(open.prover).postResult(open.jobId, [OUTPUT]))
         .to.be.revertedWithCustomError(open.market, "MarketWrongStatus")
         .withArgs(open.jobId, JobStatus.Open);
-      const posted = await networkHelpers.loadFixture(postedJob);
+      const posted = await load(postedJob);
       await expect(posted.market.connect(posted.prover).postResult(posted.jobId, [OUTPUT]))
         .to.be.revertedWithCustomError(posted.market, "MarketWrongStatus")
         .withArgs(posted.jobId, JobStatus.Posted);
     });
 
     it("a wrong output count reverts MarketWrongOutputCount(expected, actual)", async () => {
-      const { market, prover, jobId } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, jobId } = await load(claimedJob);
       await expect(market.connect(prover).postResult(jobId, []))
         .to.be.revertedWithCustomError(market, "MarketWrongOutputCount")
         .withArgs(1, 0);
@@ -350,14 +364,14 @@ describe("JobMarket", () => {
     });
 
     it("a wrong output length reverts TensorCommitmentLengthMismatch(expected, actual)", async () => {
-      const { market, prover, jobId } = await networkHelpers.loadFixture(claimedJob);
+      const { market, prover, jobId } = await load(claimedJob);
       await expect(market.connect(prover).postResult(jobId, [randomBytes(OUTPUT_BYTES - 1)]))
         .to.be.revertedWithCustomError(market, "TensorCommitmentLengthMismatch")
         .withArgs(OUTPUT_BYTES, OUTPUT_BYTES - 1);
     });
 
     it("outputs over maxOutputBytes revert MarketOutputTooLarge(bytes, limit)", async () => {
-      const { market, requester, prover, tinyModelId } = await networkHelpers.loadFixture(deploySmallMarket);
+      const { market, requester, prover, tinyModelId } = await load(deploySmallMarket);
       await market.connect(requester).submitJob(tinyModelId, [randomBytes(4)], ethers.ZeroAddress, await deadlineIn(600), { value: FEE });
       await market.connect(prover).claimJob(1, { value: PB });
       await expect(market.connect(prover).postResult(1, [randomBytes(40)]))
@@ -368,7 +382,7 @@ describe("JobMarket", () => {
 
   describe("challenge", () => {
     it("a challenge with the exact bond opens a game in the game contract with the job's setup", async () => {
-      const { market, game, prover, challenger, jobId, modelId } = await networkHelpers.loadFixture(postedJob);
+      const { market, game, prover, challenger, jobId, modelId } = await load(postedJob);
       const ledger = new SolvencyLedger(market);
       const setup = [jobId, modelId, inputsCommitmentOf(INPUT), outputsCommitmentOf(OUTPUT), prover.address, challenger.address] as const;
       const tx = market.connect(challenger).challenge(jobId, { value: CB });
@@ -386,7 +400,7 @@ describe("JobMarket", () => {
     });
 
     it("several challengers each open their own game", async () => {
-      const { market, challenger, other, other2, jobId } = await networkHelpers.loadFixture(postedJob);
+      const { market, challenger, other, other2, jobId } = await load(postedJob);
       const ledger = new SolvencyLedger(market);
       for (const [i, c] of [challenger, other, other2, challenger].entries()) {
         await expect(market.connect(c).challenge(jobId, { value: CB }))
@@ -399,7 +413,7 @@ describe("JobMarket", () => {
     });
 
     it("a bond less or more than challengerBond reverts MarketWrongBond(expected, sent)", async () => {
-      const { market, challenger, jobId } = await networkHelpers.loadFixture(postedJob);
+      const { market, challenger, jobId } = await load(postedJob);
       for (const sent of [0n, CB - 1n, CB + 1n, PB]) {
         await expect(market.connect(challenger).challenge(jobId, { value: sent }))
           .to.be.revertedWithCustomError(market, "MarketWrongBond")
@@ -408,13 +422,13 @@ describe("JobMarket", () => {
     });
 
     it("a challenge in the last second of the window succeeds", async () => {
-      const { market, challenger, jobId, windowEnd } = await networkHelpers.loadFixture(postedJob);
+      const { market, challenger, jobId, windowEnd } = await load(postedJob);
       await time.setNextBlockTimestamp(windowEnd - 1n);
       await expect(market.connect(challenger).challenge(jobId, { value: CB })).to.emit(market, "JobChallenged");
     });
 
     it("challenge after the window reverts MarketWindowClosed(jobId, windowEnd)", async () => {
-      const { market, challenger, jobId, windowEnd } = await networkHelpers.loadFixture(postedJob);
+      const { market, challenger, jobId, windowEnd } = await load(postedJob);
       await time.setNextBlockTimestamp(windowEnd);
       await expect(market.connect(challenger).challenge(jobId, { value: CB }))
         .to.be.revertedWithCustomError(market, "MarketWindowClosed")
@@ -422,7 +436,7 @@ describe("JobMarket", () => {
     });
 
     it("a challenge of a job without a result reverts MarketWrongStatus", async () => {
-      const { market, challenger, jobId } = await networkHelpers.loadFixture(claimedJob);
+      const { market, challenger, jobId } = await load(claimedJob);
       await expect(market.connect(challenger).challenge(jobId, { value: CB }))
         .to.be.revertedWithCustomError(market, "MarketWrongStatus")
         .withArgs(jobId, JobStatus.Claimed);
@@ -431,7 +445,7 @@ describe("JobMarket", () => {
 
   describe("finalize", () => {
     it("after the window with no games, pays fee + bond to the prover's credit", async () => {
-      const { market, prover, other, jobId, windowEnd } = await networkHelpers.loadFixture(postedJob);
+      const { market, prover, other, jobId, windowEnd } = await load(postedJob);
       const ledger = new SolvencyLedger(market);
       await time.increaseTo(windowEnd);
       const tx = market.connect(other).finalize(jobId);
@@ -444,19 +458,19 @@ describe("JobMarket", () => {
     });
 
     it("finalize during the window reverts MarketWindowOpen(jobId, windowEnd)", async () => {
-      const { market, jobId, windowEnd } = await networkHelpers.loadFixture(postedJob);
+      const { market, jobId, windowEnd } = await load(postedJob);
       await time.setNextBlockTimestamp(windowEnd - 1n);
       await expect(market.finalize(jobId)).to.be.revertedWithCustomError(market, "MarketWindowOpen").withArgs(jobId, windowEnd);
     });
 
     it("finalize with an undecided game reverts MarketGamesOpen(jobId, openGames)", async () => {
-      const { market, jobId, windowEnd } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, jobId, windowEnd } = await load(twiceChallengedJob);
       await time.increaseTo(windowEnd);
       await expect(market.finalize(jobId)).to.be.revertedWithCustomError(market, "MarketGamesOpen").withArgs(jobId, 2);
     });
 
     it("finalize with a decided but unsettled game still reverts MarketGamesOpen", async () => {
-      const { market, game, jobId, windowEnd } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, jobId, windowEnd } = await load(twiceChallengedJob);
       await game.setStatus(1, GameStatus.ProverWon);
       await game.setStatus(2, GameStatus.ProverWon);
       await market.settleGame(1);
@@ -465,7 +479,7 @@ describe("JobMarket", () => {
     });
 
     it("after every game was won by the prover, finalize pays fee + bond on top of the won challenger bonds", async () => {
-      const { market, game, prover, jobId, windowEnd } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, prover, jobId, windowEnd } = await load(twiceChallengedJob);
       const ledger = new SolvencyLedger(market);
       await game.setStatus(1, GameStatus.ProverWon);
       await game.setStatus(2, GameStatus.ProverWon);
@@ -479,21 +493,21 @@ describe("JobMarket", () => {
     });
 
     it("double finalize reverts MarketWrongStatus(jobId, Finalized)", async () => {
-      const { market, jobId, windowEnd } = await networkHelpers.loadFixture(postedJob);
+      const { market, jobId, windowEnd } = await load(postedJob);
       await time.increaseTo(windowEnd);
       await market.finalize(jobId);
       await expect(market.finalize(jobId)).to.be.revertedWithCustomError(market, "MarketWrongStatus").withArgs(jobId, JobStatus.Finalized);
     });
 
     it("finalize of a job without a result reverts MarketWrongStatus", async () => {
-      const { market, jobId } = await networkHelpers.loadFixture(claimedJob);
+      const { market, jobId } = await load(claimedJob);
       await expect(market.finalize(jobId)).to.be.revertedWithCustomError(market, "MarketWrongStatus").withArgs(jobId, JobStatus.Claimed);
     });
   });
 
   describe("settleGame", () => {
     it("an undecided game reverts MarketGameUndecided while the result stands", async () => {
-      const { market, game, jobId } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, jobId } = await load(twiceChallengedJob);
       await expect(market.settleGame(1)).to.be.revertedWithCustomError(market, "MarketGameUndecided").withArgs(1);
       await game.setStatus(1, GameStatus.Closed);
       await expect(market.settleGame(1)).to.be.revertedWithCustomError(market, "MarketGameUndecided").withArgs(1);
@@ -501,7 +515,7 @@ describe("JobMarket", () => {
     });
 
     it("ProverWon pays the prover the challenger bond minus the burn, plus the move bonds less the burn of the challenger's", async () => {
-      const { market, game, prover, challenger, jobId } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, prover, challenger, jobId } = await load(twiceChallengedJob);
       const ledger = new SolvencyLedger(market);
       const mp = ethers.parseEther("0.03");
       const mc = ethers.parseEther("0.02");
@@ -523,7 +537,7 @@ describe("JobMarket", () => {
     });
 
     it("ChallengerWon faults the job: requester refunded in full, challenger paid both bonds less the burn", async () => {
-      const { market, game, requester, prover, challenger, jobId } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, requester, prover, challenger, jobId } = await load(twiceChallengedJob);
       const ledger = new SolvencyLedger(market);
       const mp = ethers.parseEther("0.04");
       const mc = ethers.parseEther("0.01");
@@ -544,7 +558,7 @@ describe("JobMarket", () => {
     });
 
     it("after a fault, another open game closes: challenger bond refunded, closeGame called, the prover's move bonds go to that challenger", async () => {
-      const { market, game, prover, other, jobId } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, prover, other, jobId } = await load(twiceChallengedJob);
       const ledger = new SolvencyLedger(market);
       const mp2 = ethers.parseEther("0.05");
       const mc2 = ethers.parseEther("0.02");
@@ -566,7 +580,7 @@ describe("JobMarket", () => {
     });
 
     it("after a fault, another game won by its challenger pays it whole without a second fault or closeGame", async () => {
-      const { market, game, other, jobId } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, other, jobId } = await load(twiceChallengedJob);
       await game.setStatus(1, GameStatus.ChallengerWon);
       await game.setStatus(2, GameStatus.ChallengerWon);
       await market.settleGame(1);
@@ -578,7 +592,7 @@ describe("JobMarket", () => {
     });
 
     it("after a fault, a game the prover won still pays the prover (decided outcomes do not depend on settle order)", async () => {
-      const { market, game, prover, jobId } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, prover, jobId } = await load(twiceChallengedJob);
       await game.setStatus(1, GameStatus.ChallengerWon);
       await game.setStatus(2, GameStatus.ProverWon);
       await market.settleGame(1);
@@ -587,7 +601,7 @@ describe("JobMarket", () => {
     });
 
     it("after a fault, a game closed by other means reverts MarketGameUndecided", async () => {
-      const { market, game } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game } = await load(twiceChallengedJob);
       await game.setStatus(1, GameStatus.ChallengerWon);
       await market.settleGame(1);
       await game.setStatus(2, GameStatus.Closed);
@@ -595,7 +609,7 @@ describe("JobMarket", () => {
     });
 
     it("double settle reverts MarketGameAlreadySettled", async () => {
-      const { market, game } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game } = await load(twiceChallengedJob);
       await game.setStatus(1, GameStatus.ProverWon);
       await market.settleGame(1);
       await expect(market.settleGame(1)).to.be.revertedWithCustomError(market, "MarketGameAlreadySettled").withArgs(1);
@@ -605,14 +619,14 @@ describe("JobMarket", () => {
     });
 
     it("escrowMoveBond from anyone but the game reverts MarketNotGame(caller)", async () => {
-      const { market, prover } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, prover } = await load(twiceChallengedJob);
       await expect(market.connect(prover).escrowMoveBond(1, true, { value: 1n }))
         .to.be.revertedWithCustomError(market, "MarketNotGame")
         .withArgs(prover.address);
     });
 
     it("escrowMoveBond for an unknown or settled game reverts", async () => {
-      const { market, game, prover } = await networkHelpers.loadFixture(twiceChallengedJob);
+      const { market, game, prover } = await load(twiceChallengedJob);
       await expect(game.connect(prover).postMoveBond(9, true, { value: 1n }))
         .to.be.revertedWithCustomError(market, "MarketUnknownGame")
         .withArgs(9);
@@ -626,13 +640,13 @@ describe("JobMarket", () => {
 
   describe("refundExpired", () => {
     it("before the deadline reverts MarketDeadlineNotReached(jobId, deadline)", async () => {
-      const { market, jobId, deadline } = await networkHelpers.loadFixture(submittedJob);
+      const { market, jobId, deadline } = await load(submittedJob);
       await time.setNextBlockTimestamp(deadline - 1);
       await expect(market.refundExpired(jobId)).to.be.revertedWithCustomError(market, "MarketDeadlineNotReached").withArgs(jobId, deadline);
     });
 
     it("an Open job past its deadline refunds the fee to the requester", async () => {
-      const { market, requester, other, jobId, deadline } = await networkHelpers.loadFixture(submittedJob);
+      const { market, requester, other, jobId, deadline } = await load(submittedJob);
       const ledger = new SolvencyLedger(market);
       await time.increaseTo(deadline);
       const tx = market.connect(other).refundExpired(jobId);
@@ -646,7 +660,7 @@ describe("JobMarket", () => {
     });
 
     it("a Claimed-but-never-posted job refunds the fee and settles the late bond (forfeit burned)", async () => {
-      const { market, requester, prover, jobId, deadline } = await networkHelpers.loadFixture(claimedJob);
+      const { market, requester, prover, jobId, deadline } = await load(claimedJob);
       const ledger = new SolvencyLedger(market);
       await time.increaseTo(deadline);
       const tx = market.refundExpired(jobId);
@@ -658,7 +672,7 @@ describe("JobMarket", () => {
     });
 
     it("a posted job is never refunded (MarketWrongStatus), even past its deadline", async () => {
-      const { market, jobId, deadline } = await networkHelpers.loadFixture(postedJob);
+      const { market, jobId, deadline } = await load(postedJob);
       await time.increaseTo(deadline);
       await expect(market.refundExpired(jobId)).to.be.revertedWithCustomError(market, "MarketWrongStatus").withArgs(jobId, JobStatus.Posted);
     });
@@ -674,7 +688,7 @@ describe("JobMarket", () => {
     }
 
     it("pays the caller's whole credit once (pull payment)", async () => {
-      const { market, requester } = await networkHelpers.loadFixture(refundedJob);
+      const { market, requester } = await load(refundedJob);
       const ledger = new SolvencyLedger(market);
       const tx = market.connect(requester).withdraw(requester.address);
       await expect(tx).to.emit(market, "Withdrawn").withArgs(requester.address, requester.address, FEE);
@@ -687,19 +701,19 @@ describe("JobMarket", () => {
     });
 
     it("with nothing to withdraw reverts MarketNothingToWithdraw(account)", async () => {
-      const { market, other } = await networkHelpers.loadFixture(deployMarket);
+      const { market, other } = await load(deployMarket);
       await expect(market.connect(other).withdraw(other.address)).to.be.revertedWithCustomError(market, "MarketNothingToWithdraw").withArgs(other.address);
     });
 
     it("may pay to another address", async () => {
-      const { market, requester, other2 } = await networkHelpers.loadFixture(refundedJob);
+      const { market, requester, other2 } = await load(refundedJob);
       const tx = market.connect(requester).withdraw(other2.address);
       await expect(tx).to.emit(market, "Withdrawn").withArgs(requester.address, other2.address, FEE);
       await expect(tx).to.changeEtherBalances(ethers, [requester, other2, market], [0n, FEE, -FEE]);
     });
 
     it("to a RejectingReceiver reverts MarketTransferFailed(to, amount) and keeps the credit", async () => {
-      const { market, requester } = await networkHelpers.loadFixture(refundedJob);
+      const { market, requester } = await load(refundedJob);
       const rejecting = await ethers.deployContract("RejectingReceiver", [await market.getAddress()]);
       const to = await rejecting.getAddress();
       await expect(market.connect(requester).withdraw(to)).to.be.revertedWithCustomError(market, "MarketTransferFailed").withArgs(to, FEE);
@@ -708,7 +722,7 @@ describe("JobMarket", () => {
     });
 
     it("a RejectingReceiver's own credit survives its failed withdrawal and can be sent elsewhere", async () => {
-      const { market, modelId, other } = await networkHelpers.loadFixture(deployMarket);
+      const { market, modelId, other } = await load(deployMarket);
       const rejecting = await ethers.deployContract("RejectingReceiver", [await market.getAddress()]);
       const self = await rejecting.getAddress();
       const deadline = await deadlineIn(60);
@@ -723,7 +737,7 @@ describe("JobMarket", () => {
 
   describe("a full honest job", () => {
     it("submit, claim, post, finalize, withdraw: every party ends where the money rules say", async () => {
-      const { market, requester, prover, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, prover, modelId } = await load(deployMarket);
       const ledger = new SolvencyLedger(market);
       const deadline = await deadlineIn(DEADLINE_SECONDS);
       await expect(market.connect(requester).submitJob(modelId, [INPUT], ethers.ZeroAddress, deadline, { value: FEE })).to.changeEtherBalances(ethers, [requester], [-FEE]);
@@ -742,7 +756,7 @@ describe("JobMarket", () => {
     });
 
     it("input bytes and the inputs commitment in JobSubmitted agree with the TypeScript twin for random inputs", async () => {
-      const { market, requester, modelId } = await networkHelpers.loadFixture(deployMarket);
+      const { market, requester, modelId } = await load(deployMarket);
       const deadline = await deadlineIn(DEADLINE_SECONDS);
       for (let seed = 20; seed < 25; seed++) {
         const input = randomBytes(INPUT_BYTES, seed);
