@@ -8,6 +8,8 @@ import { EXIT_USAGE, reportError } from "./output.js";
 import { deployCommand } from "./commands/deploy.js";
 import { modelHashCommand } from "./commands/model-hash.js";
 import { jobStatusCommand } from "./commands/job-status.js";
+import { modelEvaluateCommand } from "./commands/model-evaluate.js";
+import { modelQuantizeCommand } from "./commands/model-quantize.js";
 
 const program = new Command("verinfer")
   .description("Verifiable ONNX inference on EVM chains: one inference plus one commitment, any result checkable by anyone.")
@@ -49,13 +51,20 @@ model
   .description("static post-training quantization into the verifiable int8 profile")
   .requiredOption("--calibration <data>", "calibration inputs")
   .requiredOption("-o, --output <int8.onnx>", "where to write the quantized model")
+  .option("--method <minmax|percentile>", "activation range estimator", "minmax")
+  .option("--percentile <p>", "upper percentile of --method percentile", "99.99")
+  .option("--no-reduce-range", "8-bit weights (default: 7-bit, so onnxruntime's AVX2-without-VNNI kernels cannot saturate)")
+  .option("--per-channel <conv|all|none>", "per-channel weight scales", "conv")
   .addOption(jsonOption())
-  .action(notYet("model quantize", "bring your own model"));
+  .action(modelQuantizeCommand);
 model
   .command("evaluate [int8.onnx]")
   .description("float vs quantized accuracy (default: the project model)")
+  .option("--float <float.onnx>", "the float model the quantized one came from (default: the project's)")
+  .option("--pixel-scale <n>", "multiplies the digits' [0, 1] pixels (255 for mnist-8)")
+  .option("--digits <n>", "evaluate on the first n evaluation digits only")
   .addOption(jsonOption())
-  .action(notYet("model evaluate", "bring your own model"));
+  .action(modelEvaluateCommand);
 
 program
   .command("run <model.onnx>")
