@@ -10,6 +10,8 @@ import { modelHashCommand } from "./commands/model-hash.js";
 import { jobStatusCommand } from "./commands/job-status.js";
 import { modelEvaluateCommand } from "./commands/model-evaluate.js";
 import { modelQuantizeCommand } from "./commands/model-quantize.js";
+import { modelInspectCommand } from "./commands/model-inspect.js";
+import { runCommand } from "./commands/run.js";
 
 const program = new Command("verinfer")
   .description("Verifiable ONNX inference on EVM chains: one inference plus one commitment, any result checkable by anyone.")
@@ -32,7 +34,7 @@ model
   .command("inspect <model.onnx>")
   .description("ops, types, shapes, and the profile verdict with its reasons")
   .addOption(jsonOption())
-  .action(notYet("model inspect", "the deterministic engine"));
+  .action(modelInspectCommand);
 model
   .command("hash <model.onnx>")
   .description("the model id and the file hash")
@@ -71,8 +73,9 @@ program
   .description("outputs through the verifiable path (--trace: per-node values and commitments)")
   .option("--input <file...>", "inputs: TensorProto .pb or JSON, in the model's input order")
   .option("--trace", "per-node values and commitments")
+  .addOption(new Option("--backend <name>", "onnxruntime (fails rather than fall back) or reference; default: onnxruntime where it agrees with the reference"))
   .addOption(jsonOption())
-  .action(notYet("run", "the deterministic engine"));
+  .action(runCommand);
 
 program
   .command("deploy")

@@ -179,7 +179,7 @@ export async function loadEngineModel(source: Uint8Array | string, options: Load
   const [plain, traced] = await Promise.all([createSession(bytes, sessionOptions), createSession(tracedModelBytes(model, types), sessionOptions)]);
   const tracedNames = traced.outputNames;
 
-  progress("probing: plain, traced and reference must agree bit for bit");
+  progress("probing (plain, traced and reference must agree bit for bit)");
   const probe = await probeModel(model, types, plain, traced, options);
   if (probe.mismatches.length > 0) {
     const m = probe.mismatches[0]!;
