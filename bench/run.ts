@@ -5,13 +5,14 @@
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, arch } from "node:os";
 import { gasBenchmark } from "./gas.bench.js";
+import { quantizeBenchmark } from "./quantize.bench.js";
 
 export interface BenchSection {
   readonly title: string;
   readonly markdown: string;
 }
 
-const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [{ name: "gas", run: gasBenchmark }];
+const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [{ name: "gas", run: gasBenchmark }, { name: "quantize", run: quantizeBenchmark }];
 
 const started = Date.now();
 const sections: BenchSection[] = [];
