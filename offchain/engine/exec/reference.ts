@@ -22,7 +22,11 @@ const fmt = (shape: readonly number[]): string => `[${shape.join(",")}]`;
 export function runReference(
   model: Model,
   feeds: Feeds,
-  options: InputCheckOptions & { readonly types?: ReadonlyMap<string, StaticType> } = {},
+  options: InputCheckOptions & {
+    readonly types?: ReadonlyMap<string, StaticType>;
+    /** Called with each node's first output before later nodes read it; may replace it (fault injection). */
+    readonly afterNode?: (index: number, output: Tensor) => Tensor;
+  } = {},
 ): Map<string, Tensor> {
   const g = model.graph;
   const types = options.types ?? inferShapes(model);
@@ -50,7 +54,7 @@ export function runReference(
           `${nodeLabel(node, index)}: output "${name}" is ${dtypeName(t.dtype)} ${fmt(t.shape)}, inferred ${dtypeName(want.dtype)} ${fmt(want.shape)}`,
         );
       }
-      values.set(name, t);
+      values.set(name, j === 0 && options.afterNode ? options.afterNode(index, t) : t);
     });
   });
   return values;

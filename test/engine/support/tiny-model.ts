@@ -7,7 +7,7 @@ import { attr } from "../../../offchain/engine/onnx/encode.js";
 import type { Model } from "../../../offchain/engine/onnx/types.js";
 import { f32, i8, i64s, t, u8 } from "./profile-models.js";
 
-export function tinyModel(overrides: { weightDelta?: number; initializerOrder?: "forward" | "reverse" } = {}): Model {
+export function tinyModel(overrides: { weightDelta?: number; initializerOrder?: "forward" | "reverse"; withArgMax?: boolean } = {}): Model {
   const weights = Array.from({ length: 32 }, (_, i) => ((i * 37) % 255) - 127);
   weights[5] = weights[5]! + (overrides.weightDelta ?? 0);
   const inits: [string, ReturnType<typeof t>][] = [
@@ -21,6 +21,7 @@ export function tinyModel(overrides: { weightDelta?: number; initializerOrder?: 
     ["shape", i64s([4])],
   ];
   if (overrides.initializerOrder === "reverse") inits.reverse();
+  const withArgMax = overrides.withArgMax ?? true;
   return {
     irVersion: 8,
     opsets: [{ domain: "", version: 17 }],
@@ -30,7 +31,7 @@ export function tinyModel(overrides: { weightDelta?: number; initializerOrder?: 
       inputs: [{ name: "x", dtype: DType.FLOAT, shape: [1, 8] }],
       outputs: [
         { name: "out", dtype: DType.FLOAT, shape: [4] },
-        { name: "cls", dtype: DType.INT64, shape: [1] },
+        ...(withArgMax ? [{ name: "cls", dtype: DType.INT64, shape: [1] }] : []),
       ],
       initializers: new Map(inits),
       nodes: [
@@ -38,7 +39,9 @@ export function tinyModel(overrides: { weightDelta?: number; initializerOrder?: 
         { name: "mm", opType: "QLinearMatMul", domain: "", inputs: ["q", "s0", "z0", "w", "ws", "wz", "ys", "yz"], outputs: ["y"], attributes: {} },
         { name: "flat", opType: "Reshape", domain: "", inputs: ["y", "shape"], outputs: ["y4"], attributes: {} },
         { name: "deq", opType: "DequantizeLinear", domain: "", inputs: ["y4", "ys", "yz"], outputs: ["out"], attributes: {} },
-        { name: "cls", opType: "ArgMax", domain: "", inputs: ["y4"], outputs: ["cls"], attributes: { axis: attr.int(0), keepdims: attr.int(1) } },
+        ...(withArgMax
+          ? [{ name: "cls", opType: "ArgMax", domain: "", inputs: ["y4"], outputs: ["cls"], attributes: { axis: attr.int(0), keepdims: attr.int(1) } }]
+          : []),
       ],
       valueInfo: [],
     },
