@@ -6,13 +6,18 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, arch } from "node:os";
 import { gasBenchmark } from "./gas.bench.js";
 import { quantizeBenchmark } from "./quantize.bench.js";
+import { engineBenchmark } from "./engine.bench.js";
 
 export interface BenchSection {
   readonly title: string;
   readonly markdown: string;
 }
 
-const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [{ name: "gas", run: gasBenchmark }, { name: "quantize", run: quantizeBenchmark }];
+const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [
+  { name: "gas", run: gasBenchmark },
+  { name: "engine", run: engineBenchmark },
+  { name: "quantize", run: quantizeBenchmark },
+];
 
 const started = Date.now();
 const sections: BenchSection[] = [];
