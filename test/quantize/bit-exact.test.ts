@@ -29,7 +29,7 @@ async function mismatches(model: Model, pixelScale: number, count: number): Prom
 }
 
 describe("quantize: onnxruntime and the reference agree bit for bit on the quantized models", function () {
-  this.timeout(300_000);
+  this.timeout(process.env.VERINFER_FULL === "1" ? 1_800_000 : 300_000);
 
   it("the project CNN on all 10,000 digits", async () => {
     const q = loadModelSync((await projectModel()).quantizedPath);
