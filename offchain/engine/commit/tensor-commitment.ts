@@ -9,6 +9,7 @@
  */
 import { type DType, type Tensor, tensorBytes } from "../tensor.js";
 import { Tag, taggedHash, toHex, type Hex32 } from "./hash.js";
+import { hashPairsLevel } from "./sha256-batch.js";
 import { encodeTensorType, tensorByteLength } from "./tensor-type.js";
 
 export const LEAF_BYTES = 32;
@@ -47,30 +48,57 @@ export function leafChunk(bytes: Uint8Array, i: number): Uint8Array {
 }
 
 /**
+ * Hashes the leaf level into `out` (32 bytes a node from offset 0): one node per 64 bytes of data,
+ * the last pair zero-padded (a lone last leaf's sibling is the zero leaf Z_0). Returns the count.
+ */
+function hashLeafLevel(bytes: Uint8Array, out: Uint8Array): number {
+  const pairs = Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES)));
+  const full = Math.floor(bytes.length / (2 * LEAF_BYTES));
+  hashPairsLevel(Tag.TENSOR_LEAF, bytes, out, full);
+  if (full < pairs) {
+    const tail = new Uint8Array(2 * LEAF_BYTES);
+    tail.set(bytes.subarray(full * 2 * LEAF_BYTES));
+    hashPairsLevel(Tag.TENSOR_LEAF, tail, out, 1, 0, full * LEAF_BYTES);
+  }
+  return pairs;
+}
+
+/**
  * Every level of the tree over the real leaves: levels[0] are the leaf chunks, levels[d] the
- * nodes of height d; the last level is [root]. Padding is implicit (ZERO_SUBTREE).
+ * nodes of height d; the last level is [root]. Padding is implicit (ZERO_SUBTREE). Each level's
+ * nodes are 32-byte Buffer views into one buffer per level, hashed in one hashPairsLevel call.
  */
 export function merkleLevels(bytes: Uint8Array): Uint8Array[][] {
   const depth = treeDepth(bytes.length);
   const leaves: Uint8Array[] = Array.from({ length: Math.max(1, leafCount(bytes.length)) }, (_, i) => leafChunk(bytes, i));
   const levels: Uint8Array[][] = [leaves];
-  let level = leaves;
-  for (let d = 0; d < depth; d++) {
-    const tag = d === 0 ? Tag.TENSOR_LEAF : Tag.TENSOR_NODE;
-    const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
-    for (let i = 0; i < next.length; i++) {
-      next[i] = taggedHash(tag, level[2 * i]!, level[2 * i + 1] ?? ZERO_SUBTREE[d]!);
-    }
-    levels.push(next);
-    level = next;
+  // Each node buffer has room for one node more: an odd level's zero-subtree sibling.
+  let buf = Buffer.alloc((Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES))) + 1) * LEAF_BYTES);
+  let count = hashLeafLevel(bytes, buf);
+  for (let d = 1; ; d++) {
+    levels.push(Array.from({ length: count }, (_, i) => buf.subarray(i * LEAF_BYTES, (i + 1) * LEAF_BYTES)));
+    if (d === depth) break;
+    if (count % 2 === 1) buf.set(ZERO_SUBTREE[d]!, count * LEAF_BYTES);
+    const next = Math.ceil(count / 2);
+    const nextBuf = Buffer.alloc((next + 1) * LEAF_BYTES);
+    hashPairsLevel(Tag.TENSOR_NODE, buf, nextBuf, next);
+    buf = nextBuf;
+    count = next;
   }
   return levels;
 }
 
-/** Merkle root of a byte string's padded leaf tree. */
+/** Merkle root of a byte string's padded leaf tree (one work buffer, hashed level by level in place). */
 export function merkleRoot(bytes: Uint8Array): Buffer {
-  const levels = merkleLevels(bytes);
-  return Buffer.from(levels[levels.length - 1]![0]!);
+  const depth = treeDepth(bytes.length);
+  const work = new Uint8Array((Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES))) + 1) * LEAF_BYTES);
+  let count = hashLeafLevel(bytes, work);
+  for (let d = 1; d < depth; d++) {
+    if (count % 2 === 1) work.set(ZERO_SUBTREE[d]!, count * LEAF_BYTES);
+    count = Math.ceil(count / 2);
+    hashPairsLevel(Tag.TENSOR_NODE, work, work, count);
+  }
+  return Buffer.from(work.subarray(0, LEAF_BYTES));
 }
 
 /** Siblings from the leaf upward (the first is the sibling leaf chunk) proving leaf `index`. */

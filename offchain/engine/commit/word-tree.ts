@@ -5,6 +5,7 @@
  * of one tree can never pose as a node of another (docs/SPEC.md, sections 7-8).
  */
 import { taggedHash } from "./hash.js";
+import { hashPairsLevel } from "./sha256-batch.js";
 
 export const ZERO_WORD: Buffer = Buffer.alloc(32);
 
@@ -28,10 +29,16 @@ export function zeroSubtrees(tag: number): readonly Buffer[] {
   return z;
 }
 
-/** A word tree with every level kept, for roots, proofs and single-leaf updates. */
+/**
+ * A word tree with every level kept, for roots, proofs and single-leaf updates. Level h is one
+ * buffer of 32-byte words (plus one spare word holding the zero-subtree sibling when the level is
+ * odd), hashed in one hashPairsLevel call at construction; every word handed out is a copy.
+ */
 export class WordTree {
   readonly depth: number;
-  private readonly levels: Buffer<ArrayBufferLike>[][];
+  /** levels[h]: the stored words of height h, then (if counts[h] is odd) zero[h]. */
+  private readonly levels: Buffer[];
+  private readonly counts: number[];
 
   constructor(
     readonly tag: number,
@@ -39,25 +46,38 @@ export class WordTree {
   ) {
     this.depth = wordTreeShape(leaves.length).depth;
     const zero = zeroSubtrees(tag);
-    let level: Buffer<ArrayBufferLike>[] = leaves.map((l) => {
+    let count = leaves.length;
+    let level = Buffer.alloc((count + 1) * 32);
+    leaves.forEach((l, i) => {
       if (l.length !== 32) throw new Error(`word tree leaves are 32 bytes, got ${l.length}`);
-      return Buffer.from(l);
+      level.set(l, 32 * i);
     });
     this.levels = [level];
+    this.counts = [count];
     for (let h = 0; h < this.depth; h++) {
-      const next: Buffer[] = new Array(Math.ceil(level.length / 2));
-      for (let i = 0; i < next.length; i++) next[i] = taggedHash(tag, level[2 * i]!, level[2 * i + 1] ?? zero[h]!);
-      this.levels.push(next);
-      level = next;
+      if (count % 2 === 1) level.set(zero[h]!, 32 * count);
+      const next = Math.ceil(count / 2);
+      const nextLevel = Buffer.alloc((next + 1) * 32);
+      hashPairsLevel(tag, level, nextLevel, next);
+      this.levels.push(nextLevel);
+      this.counts.push(next);
+      level = nextLevel;
+      count = next;
     }
   }
 
+  /** Copy of word `i` of level `h`, or zero[h] beyond the stored words. */
+  private word(h: number, i: number): Buffer {
+    if (i < this.counts[h]!) return Buffer.from(this.levels[h]!.subarray(32 * i, 32 * i + 32));
+    return zeroSubtrees(this.tag)[h]!;
+  }
+
   get root(): Buffer {
-    return this.levels[this.depth]![0] ?? zeroSubtrees(this.tag)[this.depth]!;
+    return this.word(this.depth, 0);
   }
 
   leaf(index: number): Buffer {
-    return this.levels[0]![index] ?? ZERO_WORD;
+    return Number.isInteger(index) && index >= 0 && index < this.counts[0]! ? this.word(0, index) : ZERO_WORD;
   }
 
   /** Sibling words from the leaf up. */
@@ -65,11 +85,10 @@ export class WordTree {
     if (!Number.isInteger(index) || index < 0 || index >= 2 ** this.depth) {
       throw new Error(`leaf ${index} outside a tree of ${2 ** this.depth} leaves`);
     }
-    const zero = zeroSubtrees(this.tag);
     const out: Buffer[] = [];
     let i = index;
     for (let h = 0; h < this.depth; h++) {
-      out.push(this.levels[h]![i ^ 1] ?? zero[h]!);
+      out.push(this.word(h, i ^ 1));
       i >>= 1;
     }
     return out;
@@ -77,15 +96,14 @@ export class WordTree {
 
   /** Sets one leaf and rehashes its path: O(depth). */
   set(index: number, word: Uint8Array): void {
-    if (index < 0 || index >= this.levels[0]!.length) throw new Error(`leaf ${index} is not a stored leaf`);
-    const zero = zeroSubtrees(this.tag);
-    this.levels[0]![index] = Buffer.from(word);
+    if (!Number.isInteger(index) || index < 0 || index >= this.counts[0]!) throw new Error(`leaf ${index} is not a stored leaf`);
+    if (word.length !== 32) throw new Error(`word tree leaves are 32 bytes, got ${word.length}`);
+    this.levels[0]!.set(word, 32 * index);
     let i = index;
     for (let h = 0; h < this.depth; h++) {
       const parent = i >> 1;
-      const l = this.levels[h]![2 * parent] ?? zero[h]!;
-      const r = this.levels[h]![2 * parent + 1] ?? zero[h]!;
-      this.levels[h + 1]![parent] = taggedHash(this.tag, l, r);
+      // The pair (2 parent, 2 parent + 1) is contiguous: a missing right word is the spare zero[h].
+      hashPairsLevel(this.tag, this.levels[h]!, this.levels[h + 1]!, 1, 64 * parent, 32 * parent);
       i = parent;
     }
   }
