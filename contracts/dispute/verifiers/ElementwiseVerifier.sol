@@ -82,12 +82,7 @@ contract ElementwiseVerifier is IOneStepVerifier {
         OperandProof[] calldata ps = LibStep.proofs(proof, 1);
         TensorType x = LibStep.inputType(input, 0);
         // INVARIANT: same shape (the index map is the identity); same type except through Cast.
-        if (x.rank() != out.rank() || LibStep.span(x, 0, x.rank()) != LibStep.span(out, 0, out.rank())) {
-            revert LibStep.StepTypeMismatch(0, "shape");
-        }
-        for (uint256 i; i < x.rank(); ++i) {
-            if (x.dim(i) != out.dim(i)) revert LibStep.StepTypeMismatch(0, "shape");
-        }
+        if (!LibStep.sameShape(x, out)) revert LibStep.StepTypeMismatch(0, "shape");
         if (op == CAST) {
             if (!LibStep.isInteger(x.dtype())) revert LibStep.StepTypeMismatch(0, "dtype");
         } else {

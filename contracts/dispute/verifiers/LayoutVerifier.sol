@@ -114,7 +114,8 @@ contract LayoutVerifier is IOneStepVerifier {
         j = type(uint256).max;
         for (uint256 k; k < n; ++k) {
             TensorType t = LibStep.inputType(input, k);
-            _checkConcatInput(t, out, axis, k);
+            // INVARIANT: every input has the output's element type, rank and dims off the axis.
+            if (!LibStep.sameExceptDim(t, out, axis)) revert LibStep.StepTypeMismatch(k, "type");
             uint256 dk = t.dim(axis);
             if (j == type(uint256).max && a < offset + dk) {
                 j = k;
@@ -124,14 +125,6 @@ contract LayoutVerifier is IOneStepVerifier {
         }
         // INVARIANT: the inputs tile the output's axis exactly.
         if (offset != along) revert LibStep.StepTypeMismatch(LibStep.OUTPUT, "axis");
-    }
-
-    function _checkConcatInput(TensorType t, TensorType out, uint256 axis, uint256 k) private pure {
-        if (t.dtype() != out.dtype() || t.rank() != out.rank()) revert LibStep.StepTypeMismatch(k, "type");
-        uint256 r = out.rank();
-        for (uint256 i; i < r; ++i) {
-            if (i != axis && t.dim(i) != out.dim(i)) revert LibStep.StepTypeMismatch(k, "shape");
-        }
     }
 
     /// @dev Along `axis` (attribute word 5, u32); output shape data[:axis] ‖ indices.shape ‖

@@ -128,6 +128,18 @@ library LibStep {
         if (input.element >= count) revert StepElementOutOfRange(input.element, count);
     }
 
+    /// @notice Same rank and dims (the element types may differ): bytes 1..31 of the words agree.
+    function sameShape(TensorType a, TensorType b) internal pure returns (bool) {
+        return (uint256(TensorType.unwrap(a)) ^ uint256(TensorType.unwrap(b))) << 8 == 0;
+    }
+
+    /// @notice Same element type, rank and dims except dim `axis` (< 8): the words agree outside
+    ///         that dim's 3 bytes.
+    function sameExceptDim(TensorType a, TensorType b, uint256 axis) internal pure returns (bool) {
+        uint256 dimBits = uint256(0xffffff) << (216 - 24 * axis);
+        return (uint256(TensorType.unwrap(a)) ^ uint256(TensorType.unwrap(b))) & ~dimBits == 0;
+    }
+
     function requireDType(TensorType t, uint8 dtype, uint256 which) internal pure {
         if (t.dtype() != dtype) revert StepTypeMismatch(which, "dtype");
     }

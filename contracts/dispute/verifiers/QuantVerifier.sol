@@ -37,7 +37,7 @@ contract QuantVerifier is IOneStepVerifier {
         TensorType out = LibStep.checkedOutput(input);
         TensorType x = LibStep.inputType(input, 0);
         // INVARIANT: the element index of x is the output's, so the shapes must be the same.
-        _checkSameShape(x, out);
+        if (!LibStep.sameShape(x, out)) revert LibStep.StepTypeMismatch(0, "shape");
         uint256 perAxis = (LibDescriptor.hasFlag(input.descriptor, LibDescriptor.SCALE_PER_AXIS) ? 1 : 0)
             + (LibDescriptor.hasFlag(input.descriptor, LibDescriptor.ZP_PER_AXIS) ? 1 : 0);
         OperandProof[] calldata ps = LibStep.proofs(proof, 1 + perAxis);
@@ -121,14 +121,6 @@ contract QuantVerifier is IOneStepVerifier {
     function _checkParam(TensorType p, uint8 dtype, TensorType x, bytes calldata d, uint256 which) private pure {
         LibStep.requireDType(p, dtype, which);
         if (LibStep.numel(p) != x.dim(LibDescriptor.u32At(d, 5, 0))) revert LibStep.StepTypeMismatch(which, "count");
-    }
-
-    function _checkSameShape(TensorType x, TensorType out) private pure {
-        uint256 r = x.rank();
-        if (r != out.rank()) revert LibStep.StepTypeMismatch(0, "shape");
-        for (uint256 i; i < r; ++i) {
-            if (x.dim(i) != out.dim(i)) revert LibStep.StepTypeMismatch(0, "shape");
-        }
     }
 
     /// @dev The value range of a QuantizeLinear output type.
