@@ -12,6 +12,10 @@ import { modelEvaluateCommand } from "./commands/model-evaluate.js";
 import { modelQuantizeCommand } from "./commands/model-quantize.js";
 import { modelInspectCommand } from "./commands/model-inspect.js";
 import { runCommand } from "./commands/run.js";
+import { modelRegisterCommand } from "./commands/model-register.js";
+import { jobSubmitCommand } from "./commands/job-submit.js";
+import { gameStatusCommand } from "./commands/game-status.js";
+import { daemonCommand } from "./commands/node-daemon.js";
 
 const program = new Command("verinfer")
   .description("Verifiable ONNX inference on EVM chains: one inference plus one commitment, any result checkable by anyone.")
@@ -47,7 +51,7 @@ model
   .option("--uri <uri>", "where the file can be fetched")
   .addOption(networkOption())
   .addOption(jsonOption())
-  .action(notYet("model register", "needs `model hash` from the deterministic engine"));
+  .action(modelRegisterCommand);
 model
   .command("quantize <float.onnx>")
   .description("static post-training quantization into the verifiable int8 profile")
@@ -91,9 +95,10 @@ job
   .requiredOption("--model <id|file>", "model id or .onnx file")
   .requiredOption("--input <file...>", "inputs: TensorProto .pb or JSON")
   .option("--fee <eth>", "fee in ETH", "0")
+  .option("--prover <address>", "only this prover may serve the job")
   .addOption(networkOption())
   .addOption(jsonOption())
-  .action(notYet("job submit", "needs the deployed market (dispute game) and the engine's input readers"));
+  .action(jobSubmitCommand);
 job
   .command("status <jobId>")
   .description("a job's status, prover, timers and commitments")
@@ -105,23 +110,35 @@ program
   .command("game")
   .description("dispute games")
   .command("status <id>")
-  .description("the games of a result: level, position, clocks, bonds")
+  .description("the games of a result (a job id, job:N) or one game (game:N): level, position, clocks, bonds")
   .addOption(networkOption())
   .addOption(jsonOption())
-  .action(notYet("game status", "the dispute game"));
+  .action(gameStatusCommand);
 
-program
-  .command("prover")
-  .description("the prover daemon")
-  .addOption(networkOption())
+// Daemon options: flags first, then the environment (VERINFER_*: see offchain/service/options.ts).
+const daemonOptions = (c: Command): Command =>
+  c
+    .option("--network <name>", "localhost (127.0.0.1:8545) or a JSON-RPC URL [$VERINFER_NETWORK, default localhost]")
+    .option("--db <file>", "SQLite database [default $VERINFER_HOME/<role>-<chainId>-<account>.sqlite]")
+    .option("--confirmations <n>", "blocks an event must be buried under [default 2]")
+    .option("--poll-ms <ms>", "loop interval [default 1000]")
+    .option("--batch-blocks <n>", "most blocks per getLogs call [default 2000]")
+    .option("--from-block <n>", "first block to scan [default: the deployment's]")
+    .option("--metrics-port <port>", "Prometheus endpoint on 127.0.0.1 (0: any free port) [default 9464 prover, 9465 watcher]")
+    .option("--steps <module>", "local chains only: the StepBackend module (default: the project's one-step proofs)")
+    .option("--urgent-seconds <s>", "bump gas hard once a game clock has fewer seconds left [default 300]")
+    .option("--log-level <level>", "debug, info, warn or error [default info]")
+    .addOption(jsonOption());
+daemonOptions(program.command("prover").description("the prover daemon (JSON logs on stderr; key: $VERINFER_PRIVATE_KEY)"))
+  .option("--models <ids>", "comma-separated model ids or .onnx files to serve [$VERINFER_MODELS]")
+  .option("--min-fee <eth>", "smallest fee worth claiming [default 0]")
   .option("--faulty <node:element:delta>", "local chains only: post falsified results (fault injection)")
-  .action(notYet("prover", "the prover and watcher nodes"));
-program
-  .command("watcher")
-  .description("the watcher / challenger daemon")
-  .addOption(networkOption())
+  .action(daemonCommand("prover"));
+daemonOptions(program.command("watcher").description("the watcher / challenger daemon (JSON logs on stderr; key: $VERINFER_PRIVATE_KEY)"))
+  .option("--models <ids>", "only watch these model ids or .onnx files [default: every model]")
+  .option("--sample-rate <fraction>", "fraction of results re-run, in [0, 1] [default 1]")
   .option("--faulty <node:element:delta>", "local chains only: challenge correct results (fault injection)")
-  .action(notYet("watcher", "the prover and watcher nodes"));
+  .action(daemonCommand("watcher"));
 program
   .command("demo")
   .description("everything on an embedded chain, incl. a faulty prover caught and slashed")
