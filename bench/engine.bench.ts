@@ -204,7 +204,7 @@ runs alternate the same way within ${TRACE_BUDGET_MS / 1000} s (so trace / plain
 \`run()\` + \`commitTensorList([commitTensor(output)])\`. **trace**: the dispute path, \`trace()\` (traced
 session, every intermediate a graph output) + \`executionStates\` (the commitment of every value and every
 state root S_0..S_n); **traced session** is \`trace()\` alone, so trace minus it is the cost of the
-commitments (node:crypto SHA-256, one call per 64-byte tree node). **load**: decode, profile check, both sessions, and the load-time probe (three probe
+commitments (SHA-256 of every tree node: offchain/engine/commit/sha256-batch.ts, one call per tree level; see the tree-hashing section). **load**: decode, profile check, both sessions, and the load-time probe (three probe
 inputs through plain, traced and reference paths, bit-compared); the process-wide start-up self-check
 (${check.cases.length} cases, ${check.ok ? "all agreeing" : `DRIFT in ${check.driftingOps.join(", ")}`}) took ${fmtMs(check.milliseconds)} and is not included. **commitModel**: the model id
 and initial value table, once per model. **peak RSS**: the process's resident-set high-water during that

@@ -7,6 +7,7 @@ import { cpus, totalmem, platform, arch } from "node:os";
 import { gasBenchmark } from "./gas.bench.js";
 import { quantizeBenchmark } from "./quantize.bench.js";
 import { engineBenchmark } from "./engine.bench.js";
+import { hashBenchmark } from "./hash.bench.js";
 
 export interface BenchSection {
   readonly title: string;
@@ -16,6 +17,7 @@ export interface BenchSection {
 const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [
   { name: "gas", run: gasBenchmark },
   { name: "engine", run: engineBenchmark },
+  { name: "hash", run: hashBenchmark },
   { name: "quantize", run: quantizeBenchmark },
 ];
 
