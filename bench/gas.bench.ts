@@ -2,7 +2,8 @@
  * Gas of every external function of the registry and the market, total per transaction on the
  * in-process chain (Osaka: calldata priced as since Prague), and how submit/post grow per byte.
  * The market runs against the test-only MockDisputeGame, whose open/close write one slot per
- * game, as the real game's will.
+ * game and which holds move bonds until settlement releases them to the market, as the real
+ * game does.
  */
 import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -14,6 +15,7 @@ import { encodeTensorType } from "../offchain/engine/commit/tensor-type.js";
 import { canonicalOpsets, modelId, type ModelParts } from "../offchain/engine/commit/model-id.js";
 import { decodeTensor } from "../offchain/engine/onnx/tensor-proto.js";
 import { DEVNET_PARAMS } from "../offchain/chain/deploy.js";
+import type { IModelRegistry } from "../types/ethers-contracts/registry/ModelRegistry.js";
 import type { BenchSection } from "./run.js";
 
 function pseudoRandomBytes(n: number, seed: number): Uint8Array {
@@ -39,6 +41,11 @@ function parts(inputShape: number[], outputShape: number[]): ModelParts {
   };
 }
 
+/** The parts as the registry's ABI struct (typechain types its arrays as mutable). */
+function struct(p: ModelParts): IModelRegistry.ModelPartsStruct {
+  return { ...p, inputs: [...p.inputs], outputs: [...p.outputs], opsets: [...p.opsets] };
+}
+
 /** A real MNIST digit (float32 [1,1,28,28]) from ../shared, when present. */
 function realDigit(): Uint8Array | null {
   const path = resolve(process.env.VERINFER_SHARED ?? "../shared", "models/mnist-8/test_data_set_0/input_0.pb");
@@ -61,16 +68,16 @@ export async function gasBenchmark(): Promise<BenchSection> {
   const mnist = parts([1, 1, 28, 28], [1, 10]);
   const id = modelId(mnist);
   const fileHash = toHex(Buffer.alloc(32, 0x33));
-  note("register", "first registration (MNIST-shaped parts)", await gasOf(registry.register(id, mnist, fileHash, "ipfs://bafy-mnist-model")));
-  note("register", "same id again: adds a mirror", await gasOf(registry.connect(other).register(id, mnist, fileHash, "https://mirror.example/mnist.onnx")));
+  note("register", "first registration (MNIST-shaped parts)", await gasOf(registry.register(id, struct(mnist), fileHash, "ipfs://bafy-mnist-model")));
+  note("register", "same id again: adds a mirror", await gasOf(registry.connect(other).register(id, struct(mnist), fileHash, "https://mirror.example/mnist.onnx")));
   note("addMirror", "", await gasOf(registry.addMirror(id, fileHash, "https://mirror2.example/mnist.onnx")));
   note("setMirrorDeprecated", "", await gasOf(registry.setMirrorDeprecated(id, 0, true)));
 
   const { proverBond, challengerBond } = DEVNET_PARAMS;
   const deadline = async () => (await networkHelpers.time.latest()) + 3600;
   const digit = realDigit();
-  const submit = (input: Uint8Array) =>
-    market.connect(requester).submitJob(id, [input], ethers.ZeroAddress, deadline(), { value: 10n ** 15n });
+  const submit = async (input: Uint8Array) =>
+    market.connect(requester).submitJob(id, [input], ethers.ZeroAddress, await deadline(), { value: 10n ** 15n });
 
   // Warm the counters so each figure is a typical (not first-ever) job.
   await (await submit(new Uint8Array(3136))).wait();
@@ -84,10 +91,11 @@ export async function gasBenchmark(): Promise<BenchSection> {
   note("challenge", "first game of a result", await gasOf(market.connect(challenger).challenge(jobId, { value: challengerBond })));
   note("challenge", "second game of the same result", await gasOf(market.connect(other).challenge(jobId, { value: challengerBond })));
   const g1 = await market.gameCount();
-  note("escrowMoveBond", "a move bond forwarded by the game contract", await gasOf(game.postMoveBond(g1 - 1n, true, { value: 1000n })));
+  note("postMoveBond (mock game)", "first move bond of a game, held by the game (test-only mock)", await gasOf(game.connect(challenger).postMoveBond(g1 - 1n, false, { value: 1000n })));
+  note("postMoveBond (mock game)", "a later move bond of the same game", await gasOf(game.connect(prover).postMoveBond(g1 - 1n, true, { value: 1000n })));
   await (await game.setStatus(g1 - 1n, 3)).wait();
-  note("settleGame", "challenger won: the job faults", await gasOf(market.settleGame(g1 - 1n)));
-  note("settleGame", "after the fault: closes an open game", await gasOf(market.settleGame(g1)));
+  note("settleGame", "challenger won: the job faults, move bonds of both sides released", await gasOf(market.settleGame(g1 - 1n)));
+  note("settleGame", "after the fault: closes an open game (no move bonds)", await gasOf(market.settleGame(g1)));
 
   // A clean job to finalize, with one game won by the prover.
   await (await submit(pseudoRandomBytes(3136, 11))).wait();
@@ -97,7 +105,15 @@ export async function gasBenchmark(): Promise<BenchSection> {
   await (await market.connect(challenger).challenge(jobId, { value: challengerBond })).wait();
   const g3 = await market.gameCount();
   await (await game.setStatus(g3, 2)).wait();
-  note("settleGame", "prover won", await gasOf(market.settleGame(g3)));
+  note("settleGame", "prover won (no move bonds)", await gasOf(market.settleGame(g3)));
+  // The prover's credit back to zero, so both prover-won figures start from the same state.
+  await (await market.connect(prover).withdraw(prover.address)).wait();
+  await (await market.connect(other).challenge(jobId, { value: challengerBond })).wait();
+  const g4 = await market.gameCount();
+  await (await game.connect(other).postMoveBond(g4, false, { value: 1000n })).wait();
+  await (await game.connect(prover).postMoveBond(g4, true, { value: 1000n })).wait();
+  await (await game.setStatus(g4, 2)).wait();
+  note("settleGame", "prover won, move bonds of both sides released", await gasOf(market.settleGame(g4)));
   await networkHelpers.time.increase(DEVNET_PARAMS.challengeWindow + 1);
   note("finalize", "", await gasOf(market.finalize(jobId)));
 
@@ -119,8 +135,8 @@ export async function gasBenchmark(): Promise<BenchSection> {
     for (const n of sizes) {
       const p = kind === "submit" ? parts([n / 4], [1, 10]) : parts([1, 1, 28, 28], [n / 4]);
       const pid = modelId(p);
-      await (await registry.register(pid, p, fileHash, "ipfs://x")).wait();
-      const sub = market.connect(requester).submitJob(pid, [kind === "submit" ? pseudoRandomBytes(n, n) : new Uint8Array(3136)], ethers.ZeroAddress, deadline(), { value: 1n });
+      await (await registry.register(pid, struct(p), fileHash, "ipfs://x")).wait();
+      const sub = market.connect(requester).submitJob(pid, [kind === "submit" ? pseudoRandomBytes(n, n) : new Uint8Array(3136)], ethers.ZeroAddress, await deadline(), { value: 1n });
       const g = await gasOf(sub);
       const jid = await market.jobCount();
       if (kind === "submit") {
@@ -144,7 +160,8 @@ export async function gasBenchmark(): Promise<BenchSection> {
     title: "Gas (contracts)",
     markdown: `Total gas per transaction (21k base and calldata included) on the in-process Hardhat chain, hardfork
 Osaka (calldata priced as since Prague, EIP-7623). Market parameters: DEVNET_PARAMS. The market runs
-against the test-only MockDisputeGame (one storage slot per game). Targets of the foundation issue:
+against the test-only MockDisputeGame (two storage slots per game), which holds move bonds until
+settlement, as the real game does. Targets of the foundation issue:
 submit <= 250k, claim <= 80k, post <= 80k, challenge <= 150k, finalize <= 80k, for one 28x28 float32
 input and a 10-value float32 output.
 

@@ -4,9 +4,10 @@ pragma solidity 0.8.30;
 /// @title IDisputeGame
 /// @notice The one contract that holds every dispute game (no contract is deployed per game).
 ///         The job market opens games and reads their status; it never waits on a game and a
-///         game never calls back into a path that could block the market. Games pay and collect
-///         nothing themselves: every bond, move bonds included, is escrowed and paid out by the
-///         market (IJobMarket.escrowMoveBond, settleGame).
+///         game never calls back into a path that could block the market. Players pay their move
+///         bonds to the game, which keeps only counters (no new storage per move) and hands the
+///         whole sum to the market when the market settles the game (releaseBonds); the market
+///         pays every bond out as pull credits.
 interface IDisputeGame {
     enum GameStatus {
         /// No game under this id.
@@ -43,6 +44,14 @@ interface IDisputeGame {
     /// @notice Stops an undecided game because its result already ended. Market only.
     function closeGame(uint256 gameId) external;
 
+    /// @notice Sends the game's move bonds to the market (plain ETH transfer) and reports how much
+    ///         each side paid in. Market only, once the game is decided or closed; a second call
+    ///         returns zeros.
+    function releaseBonds(uint256 gameId) external returns (uint256 proverBonds, uint256 challengerBonds);
+
     /// @notice The game's status. Decided statuses (ProverWon, ChallengerWon) never change.
     function gameStatus(uint256 gameId) external view returns (GameStatus);
+
+    /// @notice The game's status and when it was decided (0 while undecided).
+    function gameResult(uint256 gameId) external view returns (GameStatus status, uint256 decidedAt);
 }

@@ -46,7 +46,8 @@ interface IJobMarket {
     }
 
     /// @notice A job as stored. Timestamps are seconds.
-    /// @param timer the claim deadline while Claimed, the end of the challenge window once Posted
+    /// @param timer the claim deadline while Claimed, the end of the challenge window once Posted,
+    ///        the time of the fault once Faulted
     /// @param proverNamed whether the requester named the prover: only it may ever claim the job
     struct Job {
         address requester;
@@ -67,8 +68,6 @@ interface IJobMarket {
         uint64 jobId;
         address challenger;
         bool settled;
-        uint128 proverMoveBonds;
-        uint128 challengerMoveBonds;
     }
 
     /// @notice A job was submitted; `inputs` are the tensors' little-endian bytes.
@@ -106,8 +105,8 @@ interface IJobMarket {
     event JobRefunded(uint256 indexed jobId, address indexed requester);
     /// @notice `amount` was added to `account`'s withdrawable credit.
     event Credited(address indexed account, uint256 amount);
-    /// @notice A move bond was escrowed for a game.
-    event MoveBondEscrowed(uint256 indexed gameId, bool byProver, uint256 amount);
+    /// @notice The game contract handed over a settled game's move bonds.
+    event MoveBondsReleased(uint256 indexed gameId, uint256 proverBonds, uint256 challengerBonds);
     /// @notice `account` withdrew `amount` to `to`.
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
 
@@ -147,7 +146,6 @@ interface IJobMarket {
     function settleGame(uint256 gameId) external;
     function finalize(uint256 jobId) external;
     function refundExpired(uint256 jobId) external;
-    function escrowMoveBond(uint256 gameId, bool byProver) external payable;
     function withdraw(address payable to) external returns (uint256 amount);
 
     function job(uint256 jobId) external view returns (Job memory);

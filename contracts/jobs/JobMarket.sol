@@ -14,7 +14,8 @@ import {TensorType} from "../libraries/TensorType.sol";
 ///         registry, the game contract and the parameters are fixed at deployment.
 /// @dev Money rules (DESIGN.md): the fee is escrowed apart from bonds and released only at
 ///      finality; a faulted result refunds the requester in full; all payouts are pull credits.
-///      Solvency invariant: balance >= fees of live jobs + bonds held + move bonds escrowed + credits.
+///      Solvency invariant: balance >= fees of live jobs + bonds held + credits (move bonds sit in
+///      the game contract until settlement hands them over).
 contract JobMarket is IJobMarket, ReentrancyGuardTransient {
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
@@ -203,8 +204,7 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
         if (msg.value != _challengerBond) revert MarketWrongBond(_challengerBond, msg.value);
 
         gameId = ++_gameCount;
-        _games[gameId].jobId = uint64(jobId);
-        _games[gameId].challenger = msg.sender;
+        _games[gameId] = GameRecord({jobId: uint64(jobId), challenger: msg.sender, settled: false});
         j.openGames += 1;
         emit JobChallenged(jobId, gameId, msg.sender);
         disputeGame.openGame(
@@ -221,62 +221,67 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IJobMarket
-    /// @dev Payouts, with B_p/B_c the prover/challenger bonds, m_p/m_c the move bonds escrowed
-    ///      by each side in this game and burn(x) = x * burnBps / 10_000:
-    ///      - ProverWon: prover gets B_c - burn(B_c) + m_p + m_c - burn(m_c).
+    /// @dev Payouts, with B_p/B_c the prover/challenger bonds, m_p/m_c the move bonds each side
+    ///      paid in this game and burn(x) = x * burnBps / 10_000:
+    ///      - ProverWon (while the result stands, or decided before it faulted): prover gets
+    ///        B_c - burn(B_c) + m_p + m_c - burn(m_c).
     ///      - ChallengerWon, result still standing (first loss): the job faults, the requester
     ///        gets the fee back, the challenger gets B_c + B_p - burn(B_p) + m_c + m_p - burn(m_p).
-    ///      - Result already faulted, game undecided or won by the challenger later: the game
-    ///        closes; the challenger gets B_c + m_c + m_p (it loses nothing but gas).
+    ///      - Result already faulted, game undecided, won by the challenger later, or won by the
+    ///        prover only after the fault: the game closes; the challenger gets B_c + m_c + m_p
+    ///        (it loses nothing but gas, and need not keep playing once the result faulted).
     function settleGame(uint256 gameId) external nonReentrant {
         GameRecord storage g = _games[gameId];
         if (g.jobId == 0) revert MarketUnknownGame(gameId);
         if (g.settled) revert MarketGameAlreadySettled(gameId);
         uint256 jobId = g.jobId;
         Job storage j = _jobs[jobId];
-        IDisputeGame.GameStatus outcome = disputeGame.gameStatus(gameId);
+        (IDisputeGame.GameStatus outcome, uint256 decidedAt) = disputeGame.gameResult(gameId);
         bool decided = outcome == IDisputeGame.GameStatus.ProverWon || outcome == IDisputeGame.GameStatus.ChallengerWon;
         bool faulted = j.status == JobStatus.Faulted;
         // INVARIANT: while the result stands, only a decided game can be settled.
         if (!faulted && !decided) revert MarketGameUndecided(gameId);
         if (faulted && !decided && outcome != IDisputeGame.GameStatus.InProgress) revert MarketGameUndecided(gameId);
+        // INVARIANT: once the result faulted, no game can still be won by the prover.
+        bool proverWon = outcome == IDisputeGame.GameStatus.ProverWon && (!faulted || decidedAt < j.timer);
 
         g.settled = true;
         j.openGames -= 1;
-        uint256 mp = g.proverMoveBonds;
-        uint256 mc = g.challengerMoveBonds;
-
-        if (outcome == IDisputeGame.GameStatus.ProverWon) {
+        if (!proverWon && faulted) {
+            emit GameSettled(gameId, jobId, IDisputeGame.GameStatus.Closed);
+        } else {
+            if (!proverWon) {
+                // First loss of the prover: the result ends here; timer records when.
+                j.status = JobStatus.Faulted;
+                j.timer = uint40(block.timestamp);
+            }
             emit GameSettled(gameId, jobId, outcome);
+            if (!proverWon) emit JobFaulted(jobId, gameId);
+        }
+
+        // Interactions with the game contract (fixed at deployment): stop an undecided game, then
+        // collect its move bonds, which arrive through receive() before anything is credited.
+        if (outcome == IDisputeGame.GameStatus.InProgress) disputeGame.closeGame(gameId);
+        (uint256 mp, uint256 mc) = disputeGame.releaseBonds(gameId);
+        emit MoveBondsReleased(gameId, mp, mc);
+
+        if (proverWon) {
             uint256 burned = _burn(_challengerBond) + _burn(mc);
             _credit(j.prover, _challengerBond + mp + mc - burned);
             _credit(_burnSink, burned);
         } else if (!faulted) {
-            // First loss of the prover: the result ends here.
-            j.status = JobStatus.Faulted;
-            emit GameSettled(gameId, jobId, outcome);
-            emit JobFaulted(jobId, gameId);
             uint256 burned = _burn(_proverBond) + _burn(mp);
             _credit(j.requester, j.fee);
             _credit(g.challenger, _challengerBond + _proverBond + mc + mp - burned);
             _credit(_burnSink, burned);
         } else {
-            // The result already ended in another game: close this one, the challenger whole.
-            emit GameSettled(gameId, jobId, IDisputeGame.GameStatus.Closed);
             _credit(g.challenger, _challengerBond + mc + mp);
-            if (outcome == IDisputeGame.GameStatus.InProgress) disputeGame.closeGame(gameId);
         }
     }
 
-    /// @inheritdoc IJobMarket
-    function escrowMoveBond(uint256 gameId, bool byProver) external payable nonReentrant {
+    /// @notice Move bonds arrive from the game contract only (releaseBonds during settleGame).
+    receive() external payable {
         if (msg.sender != address(disputeGame)) revert MarketNotGame(msg.sender);
-        GameRecord storage g = _games[gameId];
-        if (g.jobId == 0) revert MarketUnknownGame(gameId);
-        if (g.settled) revert MarketGameAlreadySettled(gameId);
-        if (byProver) g.proverMoveBonds += uint128(msg.value);
-        else g.challengerMoveBonds += uint128(msg.value);
-        emit MoveBondEscrowed(gameId, byProver, msg.value);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -186,61 +186,72 @@ describe("hostile", () => {
     expect(l.balance).to.equal(l.total + forced);
   });
 
-  it("hostile: the prover concedes at once to its own second identity; the honest challenger loses only gas, the requester is refunded, the prover pays the burn", async () => {
-    const f = await networkHelpers.loadFixture(postedJob);
-    const { market, game, requester, prover, challenger: honest, other: puppet, jobId } = f;
-    const ledger = new SolvencyLedger(market);
-    const balance = (a: { getAddress(): Promise<string> }) => a.getAddress().then((x) => ethers.provider.getBalance(x));
-    // The job is already submitted, claimed and posted; count from here plus what was spent before.
-    const [honest0, puppet0, prover0, requester0] = await Promise.all([balance(honest), balance(puppet), balance(prover), balance(requester)]);
-    const gas = new Map<string, bigint>([[honest.address, 0n], [puppet.address, 0n], [prover.address, 0n], [requester.address, 0n]]);
-    const send = async (who: { address: string }, tx: Promise<ContractTransactionResponse>) => {
-      gas.set(who.address, gas.get(who.address)! + (await gasOf(tx)));
-      await ledger.check();
-    };
+  for (const honestAbandons of [false, true]) {
+    const after = honestAbandons ? "; the honest challenger stops playing after the fault and the prover wins its game on the clock" : "";
+    it(`hostile: the prover concedes at once to its own second identity${after}; the honest challenger loses only gas, the requester is refunded, the prover pays the burn`, async () => {
+      const f = await networkHelpers.loadFixture(postedJob);
+      const { market, game, requester, prover, challenger: honest, other: puppet, jobId } = f;
+      const ledger = new SolvencyLedger(market);
+      const balance = (a: { getAddress(): Promise<string> }) => a.getAddress().then((x) => ethers.provider.getBalance(x));
+      // The job is already submitted, claimed and posted; count from here plus what was spent before.
+      const [honest0, puppet0, prover0, requester0] = await Promise.all([balance(honest), balance(puppet), balance(prover), balance(requester)]);
+      const gas = new Map<string, bigint>([[honest.address, 0n], [puppet.address, 0n], [prover.address, 0n], [requester.address, 0n]]);
+      const send = async (who: { address: string }, tx: Promise<ContractTransactionResponse>) => {
+        gas.set(who.address, gas.get(who.address)! + (await gasOf(tx)));
+        await ledger.check();
+      };
 
-    // The honest challenger opens game 1 and plays; the prover answers with move bonds.
-    await send(honest, market.connect(honest).challenge(jobId, { value: CB }));
-    const proverMoves = [ethers.parseEther("0.02"), ethers.parseEther("0.03")];
-    const honestMoves = [ethers.parseEther("0.025")];
-    await send(prover, game.connect(prover).postMoveBond(1, true, { value: proverMoves[0] }));
-    await send(honest, game.connect(honest).postMoveBond(1, false, { value: honestMoves[0] }));
-    await send(prover, game.connect(prover).postMoveBond(1, true, { value: proverMoves[1] }));
+      // The honest challenger opens game 1 and plays; the prover answers with move bonds.
+      await send(honest, market.connect(honest).challenge(jobId, { value: CB }));
+      const proverMoves = [ethers.parseEther("0.02"), ethers.parseEther("0.03")];
+      const honestMoves = [ethers.parseEther("0.025")];
+      await send(prover, game.connect(prover).postMoveBond(1, true, { value: proverMoves[0] }));
+      await send(honest, game.connect(honest).postMoveBond(1, false, { value: honestMoves[0] }));
+      await send(prover, game.connect(prover).postMoveBond(1, true, { value: proverMoves[1] }));
 
-    // The prover's second identity opens game 2; the prover concedes it at once, and it is settled first.
-    await send(puppet, market.connect(puppet).challenge(jobId, { value: CB }));
-    await game.setStatus(2, GameStatus.ChallengerWon);
-    const faulting = await market.connect(puppet).settleGame(2);
-    await expect(faulting).to.emit(market, "JobFaulted").withArgs(jobId, 2);
-    await send(puppet, Promise.resolve(faulting));
-    expect((await market.job(jobId)).status).to.equal(JobStatus.Faulted);
+      // The prover's second identity opens game 2; the prover concedes it at once, and it is settled first.
+      await send(puppet, market.connect(puppet).challenge(jobId, { value: CB }));
+      await game.setStatus(2, GameStatus.ChallengerWon);
+      const faulting = await market.connect(puppet).settleGame(2);
+      await expect(faulting).to.emit(market, "JobFaulted").withArgs(jobId, 2);
+      await send(puppet, Promise.resolve(faulting));
+      expect((await market.job(jobId)).status).to.equal(JobStatus.Faulted);
 
-    // Then the honest challenger's game is settled: it closes, the challenger whole plus the prover's move bonds.
-    const mp = proverMoves[0] + proverMoves[1];
-    const mc = honestMoves[0];
-    const closing = await market.connect(honest).settleGame(1);
-    await expect(closing).to.emit(market, "GameSettled").withArgs(1, jobId, GameStatus.Closed);
-    await send(honest, Promise.resolve(closing));
-    expect(await game.gameStatus(1)).to.equal(GameStatus.Closed);
-    expect(await market.credits(honest.address)).to.equal(CB + mc + mp);
-    expect(await market.credits(requester.address)).to.equal(FEE);
+      // Then the honest challenger's game is settled: it closes, the challenger whole plus the prover's move bonds.
+      // A win of the prover after the fault changes nothing: no game is won by the prover after its fault.
+      const mp = proverMoves[0] + proverMoves[1];
+      const mc = honestMoves[0];
+      if (honestAbandons) {
+        await time.increase(3600);
+        await game.setStatus(1, GameStatus.ProverWon);
+      }
+      const closing = await market.connect(honest).settleGame(1);
+      await expect(closing).to.emit(market, "GameSettled").withArgs(1, jobId, GameStatus.Closed);
+      await expect(closing).to.emit(market, "MoveBondsReleased").withArgs(1, mp, mc);
+      await send(honest, Promise.resolve(closing));
+      expect(await game.gameStatus(1)).to.equal(honestAbandons ? GameStatus.ProverWon : GameStatus.Closed);
+      expect(await game.closeCalls()).to.equal(honestAbandons ? 0n : 1n);
+      expect(await market.credits(honest.address)).to.equal(CB + mc + mp);
+      expect(await market.credits(requester.address)).to.equal(FEE);
 
-    for (const who of [honest, puppet, requester]) await send(who, market.connect(who).withdraw(who.address));
-    await expect(market.connect(prover).withdraw(prover.address)).to.be.revertedWithCustomError(market, "MarketNothingToWithdraw");
+      for (const who of [honest, puppet, requester]) await send(who, market.connect(who).withdraw(who.address));
+      await expect(market.connect(prover).withdraw(prover.address)).to.be.revertedWithCustomError(market, "MarketNothingToWithdraw");
 
-    const [honest1, puppet1, prover1, requester1] = await Promise.all([balance(honest), balance(puppet), balance(prover), balance(requester)]);
-    // Honest challenger: bond and own move bonds back, plus the prover's move bonds; gas is its only cost.
-    expect(honest1 - honest0 + gas.get(honest.address)!).to.equal(mp);
-    // Requester: the fee it paid at submission came back in full (only withdraw gas spent since).
-    expect(requester1 - requester0 + gas.get(requester.address)!).to.equal(FEE);
-    // Prover and puppet together: the prover's bond (already escrowed at claim) minus what the puppet recovered.
-    const colluders = puppet1 - puppet0 + gas.get(puppet.address)! + (prover1 - prover0 + gas.get(prover.address)!);
-    const recoveredByPuppet = CB + PB - burn(PB);
-    expect(colluders).to.equal(recoveredByPuppet - CB - mp);
-    const lostOfBond = PB - (colluders + mp);
-    expect(lostOfBond >= (PB * BigInt(PARAMS.burnBps)) / 10_000n).to.equal(true);
-    expect(lostOfBond).to.equal(burn(PB));
-    const l = await ledger.check("everyone withdrew");
-    expect(l.total).to.equal(await market.credits(PARAMS.burnSink));
-  });
+      const [honest1, puppet1, prover1, requester1] = await Promise.all([balance(honest), balance(puppet), balance(prover), balance(requester)]);
+      // Honest challenger: bond and own move bonds back, plus the prover's move bonds; gas is its only cost.
+      expect(honest1 - honest0 + gas.get(honest.address)!).to.equal(mp);
+      // Requester: the fee it paid at submission came back in full (only withdraw gas spent since).
+      expect(requester1 - requester0 + gas.get(requester.address)!).to.equal(FEE);
+      // Prover and puppet together: the prover's bond (already escrowed at claim) minus what the puppet recovered.
+      const colluders = puppet1 - puppet0 + gas.get(puppet.address)! + (prover1 - prover0 + gas.get(prover.address)!);
+      const recoveredByPuppet = CB + PB - burn(PB);
+      expect(colluders).to.equal(recoveredByPuppet - CB - mp);
+      const lostOfBond = PB - (colluders + mp);
+      expect(lostOfBond >= (PB * BigInt(PARAMS.burnBps)) / 10_000n).to.equal(true);
+      expect(lostOfBond).to.equal(burn(PB));
+      const l = await ledger.check("everyone withdrew");
+      expect(l.total).to.equal(await market.credits(PARAMS.burnSink));
+      expect(l.gameBalance, "the game released every move bond").to.equal(0n);
+    });
+  }
 });

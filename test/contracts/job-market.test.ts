@@ -390,10 +390,11 @@ describe("JobMarket", () => {
       await expect(tx).to.emit(game, "MockGameOpened").withArgs(1, setup);
       await expect(tx).to.changeEtherBalances(ethers, [challenger, market], [-CB, CB]);
       const encoded = ethers.AbiCoder.defaultAbiCoder().encode(["tuple(uint256,bytes32,bytes32,bytes32,address,address)"], [setup]);
-      expect(await game.setupHash(1)).to.equal(ethers.keccak256(encoded).slice(0, 64));
+      expect(await game.setupHash(1)).to.equal(ethers.keccak256(encoded));
       expect(await game.gameStatus(1)).to.equal(GameStatus.InProgress);
       const g = await market.game(1);
-      expect([g.jobId, g.challenger, g.settled, g.proverMoveBonds, g.challengerMoveBonds]).to.deep.equal([jobId, challenger.address, false, 0n, 0n]);
+      expect([g.jobId, g.challenger, g.settled]).to.deep.equal([jobId, challenger.address, false]);
+      expect(await game.bondsOf(1)).to.deep.equal([0n, 0n]);
       expect((await market.job(jobId)).openGames).to.equal(1n);
       expect(await market.gameCount()).to.equal(1n);
       await ledger.check();
@@ -519,12 +520,17 @@ describe("JobMarket", () => {
       const ledger = new SolvencyLedger(market);
       const mp = ethers.parseEther("0.03");
       const mc = ethers.parseEther("0.02");
-      await expect(game.connect(prover).postMoveBond(1, true, { value: mp })).to.emit(market, "MoveBondEscrowed").withArgs(1, true, mp);
-      await expect(game.connect(challenger).postMoveBond(1, false, { value: mc })).to.emit(market, "MoveBondEscrowed").withArgs(1, false, mc);
+      const paying = game.connect(prover).postMoveBond(1, true, { value: mp });
+      await expect(paying).to.emit(game, "MockMoveBondPosted").withArgs(1, true, mp);
+      await expect(paying).to.changeEtherBalances(ethers, [prover, game, market], [-mp, mp, 0n]);
+      await expect(game.connect(challenger).postMoveBond(1, false, { value: mc })).to.emit(game, "MockMoveBondPosted").withArgs(1, false, mc);
+      expect(await game.bondsOf(1)).to.deep.equal([mp, mc]);
       await ledger.check();
       await game.setStatus(1, GameStatus.ProverWon);
       const tx = market.connect(challenger).settleGame(1);
       await expect(tx).to.emit(market, "GameSettled").withArgs(1, jobId, GameStatus.ProverWon);
+      await expect(tx).to.emit(market, "MoveBondsReleased").withArgs(1, mp, mc);
+      await expect(tx).to.changeEtherBalances(ethers, [game, market], [-(mp + mc), mp + mc]);
       await expect(tx).to.emit(market, "Credited").withArgs(prover.address, CB + mp + mc - burn(CB) - burn(mc));
       await expect(tx).to.emit(market, "Credited").withArgs(SINK, burn(CB) + burn(mc));
       expect(await market.credits(challenger.address)).to.equal(0n);
@@ -547,12 +553,15 @@ describe("JobMarket", () => {
       const tx = market.settleGame(1);
       await expect(tx).to.emit(market, "GameSettled").withArgs(1, jobId, GameStatus.ChallengerWon);
       await expect(tx).to.emit(market, "JobFaulted").withArgs(jobId, 1);
+      await expect(tx).to.emit(market, "MoveBondsReleased").withArgs(1, mp, mc);
+      await expect(tx).to.changeEtherBalances(ethers, [game, market], [-(mp + mc), mp + mc]);
       await expect(tx).to.emit(market, "Credited").withArgs(requester.address, FEE);
       await expect(tx).to.emit(market, "Credited").withArgs(challenger.address, CB + PB - burn(PB) + mc + mp - burn(mp));
       await expect(tx).to.emit(market, "Credited").withArgs(SINK, burn(PB) + burn(mp));
       expect(await market.credits(prover.address)).to.equal(0n);
       const j = await market.job(jobId);
       expect(j.status).to.equal(JobStatus.Faulted);
+      expect(j.timer, "timer holds the time of the fault").to.equal(BigInt(await time.latest()));
       expect(j.openGames).to.equal(1n);
       await ledger.check();
     });
@@ -571,6 +580,7 @@ describe("JobMarket", () => {
       await expect(tx).to.emit(market, "GameSettled").withArgs(2, jobId, GameStatus.Closed);
       await expect(tx).to.emit(market, "Credited").withArgs(other.address, CB + mc2 + mp2);
       await expect(tx).to.emit(game, "MockGameStatusSet").withArgs(2, GameStatus.Closed);
+      await expect(tx).to.emit(market, "MoveBondsReleased").withArgs(2, mp2, mc2);
       await expect(tx).to.not.emit(market, "JobFaulted");
       expect(await game.closeCalls()).to.equal(1n);
       expect(await game.gameStatus(2)).to.equal(GameStatus.Closed);
@@ -591,13 +601,55 @@ describe("JobMarket", () => {
       expect(await game.closeCalls()).to.equal(0n);
     });
 
-    it("after a fault, a game the prover won still pays the prover (decided outcomes do not depend on settle order)", async () => {
-      const { market, game, prover, jobId } = await load(twiceChallengedJob);
-      await game.setStatus(1, GameStatus.ChallengerWon);
+    it("a game the prover won before the fault still pays the prover, even settled after the fault", async () => {
+      const { market, game, prover, other, jobId } = await load(twiceChallengedJob);
+      const ledger = new SolvencyLedger(market);
+      const mp = ethers.parseEther("0.03");
+      const mc = ethers.parseEther("0.01");
+      await game.connect(prover).postMoveBond(2, true, { value: mp });
+      await game.connect(other).postMoveBond(2, false, { value: mc });
       await game.setStatus(2, GameStatus.ProverWon);
+      await game.setStatus(1, GameStatus.ChallengerWon);
+      await time.increase(60);
       await market.settleGame(1);
-      await expect(market.settleGame(2)).to.emit(market, "GameSettled").withArgs(2, jobId, GameStatus.ProverWon);
-      expect(await market.credits(prover.address)).to.equal(CB - burn(CB));
+      const [, decidedAt] = await game.gameResult(2);
+      expect(decidedAt < (await market.job(jobId)).timer, "won strictly before the fault").to.equal(true);
+      const tx = market.settleGame(2);
+      await expect(tx).to.emit(market, "GameSettled").withArgs(2, jobId, GameStatus.ProverWon);
+      await expect(tx).to.emit(market, "MoveBondsReleased").withArgs(2, mp, mc);
+      await expect(tx).to.emit(market, "Credited").withArgs(prover.address, CB - burn(CB) + mp + mc - burn(mc));
+      expect(await market.credits(prover.address)).to.equal(CB - burn(CB) + mp + mc - burn(mc));
+      expect(await market.credits(other.address)).to.equal(0n);
+      await ledger.check();
+    });
+
+    it("a game the prover wins after the job faulted settles as Closed and pays its challenger B_c + m_c + m_p (an honest challenger need not keep playing)", async () => {
+      const { market, game, prover, other, jobId } = await load(twiceChallengedJob);
+      const ledger = new SolvencyLedger(market);
+      const mp = ethers.parseEther("0.04");
+      const mc = ethers.parseEther("0.02");
+      await game.connect(prover).postMoveBond(2, true, { value: mp });
+      await game.connect(other).postMoveBond(2, false, { value: mc });
+      await game.setStatus(1, GameStatus.ChallengerWon);
+      await market.settleGame(1);
+      const faultedAt = (await market.job(jobId)).timer;
+      // The challenger of game 2 stops playing; the prover wins it on the clock, after the fault.
+      await time.increase(3600);
+      await game.setStatus(2, GameStatus.ProverWon);
+      const proverBefore = await market.credits(prover.address);
+      const sinkBefore = await market.credits(SINK);
+      const tx = market.connect(other).settleGame(2);
+      await expect(tx).to.emit(market, "GameSettled").withArgs(2, jobId, GameStatus.Closed);
+      await expect(tx).to.emit(market, "MoveBondsReleased").withArgs(2, mp, mc);
+      await expect(tx).to.emit(market, "Credited").withArgs(other.address, CB + mc + mp);
+      await expect(tx).to.not.emit(market, "JobFaulted");
+      expect(await market.credits(other.address)).to.equal(CB + mc + mp);
+      expect(await market.credits(prover.address), "the prover gains nothing after its fault").to.equal(proverBefore);
+      expect(await market.credits(SINK), "nothing burned").to.equal(sinkBefore);
+      expect(await game.closeCalls(), "a decided game is not closed again").to.equal(0n);
+      const j = await market.job(jobId);
+      expect([j.status, j.timer, j.openGames]).to.deep.equal([JobStatus.Faulted, faultedAt, 0n]);
+      await ledger.check();
     });
 
     it("after a fault, a game closed by other means reverts MarketGameUndecided", async () => {
@@ -618,23 +670,34 @@ describe("JobMarket", () => {
       await expect(market.settleGame(2)).to.be.revertedWithCustomError(market, "MarketGameAlreadySettled").withArgs(2);
     });
 
-    it("escrowMoveBond from anyone but the game reverts MarketNotGame(caller)", async () => {
-      const { market, prover } = await load(twiceChallengedJob);
-      await expect(market.connect(prover).escrowMoveBond(1, true, { value: 1n }))
-        .to.be.revertedWithCustomError(market, "MarketNotGame")
-        .withArgs(prover.address);
+    it("ETH sent to the market by anyone but the game reverts MarketNotGame(caller)", async () => {
+      const { market, prover, other } = await load(twiceChallengedJob);
+      const to = await market.getAddress();
+      for (const who of [prover, other]) {
+        await expect(who.sendTransaction({ to, value: 1n }))
+          .to.be.revertedWithCustomError(market, "MarketNotGame")
+          .withArgs(who.address);
+      }
     });
 
-    it("escrowMoveBond for an unknown or settled game reverts", async () => {
-      const { market, game, prover } = await load(twiceChallengedJob);
-      await expect(game.connect(prover).postMoveBond(9, true, { value: 1n }))
-        .to.be.revertedWithCustomError(market, "MarketUnknownGame")
-        .withArgs(9);
+    it("releaseBonds from anyone but the market reverts MockGameOnlyMarket(caller) and keeps the bonds", async () => {
+      const { market, game, prover, challenger } = await load(twiceChallengedJob);
+      await game.connect(prover).postMoveBond(1, true, { value: 5n });
       await game.setStatus(1, GameStatus.ProverWon);
+      for (const who of [prover, challenger]) {
+        await expect(game.connect(who).releaseBonds(1)).to.be.revertedWithCustomError(game, "MockGameOnlyMarket").withArgs(who.address);
+      }
+      expect(await ethers.provider.getBalance(await game.getAddress())).to.equal(5n);
+      await expect(market.settleGame(1)).to.emit(market, "MoveBondsReleased").withArgs(1, 5n, 0n);
+    });
+
+    it("a move bond for an unknown, decided or settled game reverts MockGameNotOpen", async () => {
+      const { market, game, prover } = await load(twiceChallengedJob);
+      await expect(game.connect(prover).postMoveBond(9, true, { value: 1n })).to.be.revertedWithCustomError(game, "MockGameNotOpen").withArgs(9);
+      await game.setStatus(1, GameStatus.ProverWon);
+      await expect(game.connect(prover).postMoveBond(1, true, { value: 1n })).to.be.revertedWithCustomError(game, "MockGameNotOpen").withArgs(1);
       await market.settleGame(1);
-      await expect(game.connect(prover).postMoveBond(1, true, { value: 1n }))
-        .to.be.revertedWithCustomError(market, "MarketGameAlreadySettled")
-        .withArgs(1);
+      await expect(game.connect(prover).postMoveBond(1, true, { value: 1n })).to.be.revertedWithCustomError(game, "MockGameNotOpen").withArgs(1);
     });
   });
 

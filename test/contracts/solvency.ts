@@ -2,13 +2,15 @@
  * The market's solvency invariant (DESIGN.md, "Money"): balance >= liabilities, where
  *   liabilities = fees of live jobs (Open, Claimed, Posted)
  *               + prover bonds of claimed jobs (Claimed, Posted)
- *               + challenger bond and move bonds of every unsettled game
+ *               + the challenger bond of every unsettled game
  *               + the credit of every address that was ever credited.
  * Only ETH force-sent to the market (selfdestruct) may make the balance exceed the liabilities,
  * so a ledger that is told about forced ETH also checks balance == liabilities + forced.
+ * Move bonds stay in the game contract until the market settles the game; the game's balance
+ * must equal the move bonds of the unsettled games (the test-only MockDisputeGame's books).
  */
 import { expect } from "chai";
-import type { JobMarket } from "../../types/ethers-contracts/index.js";
+import type { JobMarket, MockDisputeGame } from "../../types/ethers-contracts/index.js";
 import { ethers } from "./fixtures.js";
 
 /** JobStatus values as the contract numbers them. */
@@ -20,9 +22,13 @@ export interface Liabilities {
   balance: bigint;
   fees: bigint;
   proverBonds: bigint;
+  /** Challenger bonds of unsettled games (held by the market). */
   gameBonds: bigint;
   credits: bigint;
   total: bigint;
+  /** Move bonds of unsettled games, by the game's books, and the game contract's balance. */
+  moveBonds: bigint;
+  gameBalance: bigint;
   /** Every job and game as read for this check (index i holds id i + 1). */
   jobs: Awaited<ReturnType<JobMarket["job"]>>[];
   games: Awaited<ReturnType<JobMarket["game"]>>[];
@@ -44,10 +50,16 @@ export async function liabilitiesOf(market: JobMarket, extraAccounts: readonly s
   }
 
   const games = await Promise.all(Array.from({ length: Number(gameCount) }, (_, i) => market.game(i + 1)));
+  const game = await gameOf(market);
   let gameBonds = 0n;
-  for (const g of games) {
-    if (!g.settled) gameBonds += challengerBond + g.proverMoveBonds + g.challengerMoveBonds;
+  let moveBonds = 0n;
+  for (const [i, g] of games.entries()) {
+    if (g.settled) continue;
+    gameBonds += challengerBond;
+    const [mp, mc] = await game.bondsOf(i + 1);
+    moveBonds += mp + mc;
   }
+  const gameBalance = await ethers.provider.getBalance(await game.getAddress());
 
   const credited = await market.queryFilter(market.filters.Credited(), 0, "latest");
   const accounts = new Set<string>([...extraAccounts.map((a) => a.toLowerCase()), ...credited.map((e) => e.args.account.toLowerCase())]);
@@ -55,7 +67,24 @@ export async function liabilitiesOf(market: JobMarket, extraAccounts: readonly s
   const credits = creditList.reduce((a, b) => a + b, 0n);
 
   const balance = await ethers.provider.getBalance(await market.getAddress());
-  return { balance, fees, proverBonds, gameBonds, credits, total: fees + proverBonds + gameBonds + credits, jobs, games, accounts: [...accounts] };
+  return {
+    balance,
+    fees,
+    proverBonds,
+    gameBonds,
+    credits,
+    total: fees + proverBonds + gameBonds + credits,
+    moveBonds,
+    gameBalance,
+    jobs,
+    games,
+    accounts: [...accounts],
+  };
+}
+
+/** The market's game contract, as the test-only MockDisputeGame. */
+export async function gameOf(market: JobMarket): Promise<MockDisputeGame> {
+  return (await ethers.getContractAt("MockDisputeGame", await market.disputeGame())) as unknown as MockDisputeGame;
 }
 
 /**
@@ -76,12 +105,13 @@ export class SolvencyLedger {
     this.forced += amount;
   }
 
-  /** balance >= liabilities, and balance == liabilities + forced ETH. */
+  /** balance >= liabilities, balance == liabilities + forced ETH, game balance == unreleased move bonds. */
   async check(context = ""): Promise<Liabilities> {
     const l = await liabilitiesOf(this.market, this.accounts);
     const where = context ? ` (${context})` : "";
     expect(l.balance >= l.total, `market insolvent${where}: balance ${l.balance} < liabilities ${l.total}`).to.equal(true);
     expect(l.balance, `balance != liabilities + forced ETH${where}`).to.equal(l.total + this.forced);
+    expect(l.gameBalance, `game balance != move bonds of unsettled games${where}`).to.equal(l.moveBonds);
     this.checks += 1;
     return l;
   }

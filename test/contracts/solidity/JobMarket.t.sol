@@ -8,6 +8,7 @@ import {IModelRegistry} from "../../../contracts/interfaces/IModelRegistry.sol";
 import {IDisputeGame} from "../../../contracts/interfaces/IDisputeGame.sol";
 import {TensorCommitment} from "../../../contracts/libraries/TensorCommitment.sol";
 import {ReentrantReceiver} from "../../../contracts/mocks/ReentrantReceiver.sol";
+import {MockDisputeGame} from "../../../contracts/mocks/MockDisputeGame.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @notice JobMarket against the test-only game: every path of a job, and the money of each.
@@ -291,7 +292,7 @@ contract JobMarketTest is MarketFixture {
             prover: prover,
             challenger: challenger
         });
-        vm.assertEq(bytes32(game.setupHash(gameId)), bytes32(bytes31(keccak256(abi.encode(setup)))), "setup");
+        vm.assertEq(game.setupHash(gameId), keccak256(abi.encode(setup)), "setup");
         vm.assertEq(address(market).balance, FEE + PB + CB, "bond escrowed");
     }
 
@@ -446,6 +447,8 @@ contract JobMarketTest is MarketFixture {
         uint256 gameId = challengeAs(challenger, jobId);
         moveBond(gameId, true, 0.01 ether);
         moveBond(gameId, false, 0.02 ether);
+        vm.assertEq(address(game).balance, 0.03 ether, "move bonds held by the game until settlement");
+        vm.assertEq(address(market).balance, FEE + PB + CB, "the market holds no move bond");
         decide(gameId, IDisputeGame.GameStatus.ProverWon);
         market.settleGame(gameId);
         uint256 burned = CB * 2000 / 10_000 + 0.02 ether * 2000 / 10_000;
@@ -455,6 +458,8 @@ contract JobMarketTest is MarketFixture {
         vm.assertEq(uint256(market.job(jobId).openGames), 0, "game closed");
         vm.assertTrue(market.game(gameId).settled, "settled");
         vm.assertEq(uint256(status(jobId)), uint256(IJobMarket.JobStatus.Posted), "result stands");
+        vm.assertEq(address(game).balance, 0, "game released every move bond");
+        vm.assertEq(address(market).balance, FEE + PB + CB + 0.03 ether, "move bonds arrived at the market");
     }
 
     function test_settleGame_challengerWonFaultsJob_succeeds() public {
@@ -463,13 +468,16 @@ contract JobMarketTest is MarketFixture {
         moveBond(gameId, true, 0.01 ether);
         moveBond(gameId, false, 0.02 ether);
         decide(gameId, IDisputeGame.GameStatus.ChallengerWon);
+        vm.warp(block.timestamp + 5 minutes);
         market.settleGame(gameId);
         uint256 burned = PB * 2000 / 10_000 + 0.01 ether * 2000 / 10_000;
         vm.assertEq(uint256(status(jobId)), uint256(IJobMarket.JobStatus.Faulted), "faulted");
+        vm.assertEq(uint256(market.job(jobId).timer), block.timestamp, "timer holds the time of the fault");
         vm.assertEq(market.credits(requester), FEE, "requester refunded in full");
         vm.assertEq(market.credits(challenger), CB + PB + 0.03 ether - burned, "challenger takes");
         vm.assertEq(market.credits(SINK), burned, "burned");
         vm.assertEq(market.credits(prover), 0, "prover lost");
+        vm.assertEq(address(game).balance, 0, "game released every move bond");
     }
 
     /// After the first loss every other game closes: its challenger is made whole, in progress or not.
@@ -483,23 +491,83 @@ contract JobMarketTest is MarketFixture {
         decide(g1, IDisputeGame.GameStatus.ChallengerWon);
         decide(g3, IDisputeGame.GameStatus.ChallengerWon);
         market.settleGame(g1);
+        vm.assertEq(address(game).balance, 0.09 ether, "g2's move bonds still held by the game");
         market.settleGame(g2);
         vm.assertEq(uint256(game.gameStatus(g2)), uint256(IDisputeGame.GameStatus.Closed), "g2 closed");
         vm.assertEq(game.closeCalls(), 1, "closeGame called once");
         vm.assertEq(market.credits(challenger2), CB + 0.09 ether, "g2 challenger whole plus prover's move bonds");
+        vm.assertEq(address(game).balance, 0, "g2's move bonds released");
         market.settleGame(g3);
         vm.assertEq(market.credits(stranger), CB, "g3 challenger whole");
         vm.assertEq(uint256(market.job(jobId).openGames), 0, "all settled");
     }
 
+    /// The prover wins a game only while its result stands: a game it wins after the fault (the
+    /// honest challenger stopped playing, or lost a clock) settles as Closed and pays the
+    /// challenger B_c + m_c + m_p.
+    function testFuzz_settleGame_proverWinAfterFaultIsClosed_succeeds(uint256 delay, uint96 moveP, uint96 moveC)
+        public
+    {
+        delay = bound(delay, 0, 30 days);
+        uint256 mp = bound(moveP, 0, 5 ether);
+        uint256 mc = bound(moveC, 0, 5 ether);
+        uint256 jobId = postedJob(FEE);
+        uint256 g1 = challengeAs(challenger, jobId);
+        uint256 g2 = challengeAs(challenger2, jobId);
+        moveBond(g2, true, mp);
+        moveBond(g2, false, mc);
+        decide(g1, IDisputeGame.GameStatus.ChallengerWon);
+        market.settleGame(g1);
+        uint256 faultedAt = block.timestamp;
+        vm.warp(block.timestamp + delay); // delay 0: decided in the very second of the fault
+        decide(g2, IDisputeGame.GameStatus.ProverWon);
+        uint256 proverBefore = market.credits(prover);
+        uint256 sinkBefore = market.credits(SINK);
+        market.settleGame(g2);
+        vm.assertEq(uint256(market.job(jobId).timer), faultedAt, "fault time unchanged");
+        vm.assertEq(market.credits(challenger2), CB + mc + mp, "challenger whole plus the prover's move bonds");
+        vm.assertEq(market.credits(prover), proverBefore, "the prover gains nothing after its fault");
+        vm.assertEq(market.credits(SINK), sinkBefore, "nothing burned");
+        vm.assertEq(game.closeCalls(), 0, "a decided game is not closed again");
+        vm.assertEq(address(game).balance, 0, "move bonds released");
+        vm.assertEq(uint256(status(jobId)), uint256(IJobMarket.JobStatus.Faulted), "still faulted");
+    }
+
+    /// A game the prover won strictly before the fault still pays the prover, whenever it settles.
+    function testFuzz_settleGame_proverWinBeforeFaultPaysProver_succeeds(uint256 gap, uint96 moveP, uint96 moveC)
+        public
+    {
+        gap = bound(gap, 1, 30 days);
+        uint256 mp = bound(moveP, 0, 5 ether);
+        uint256 mc = bound(moveC, 0, 5 ether);
+        uint256 jobId = postedJob(FEE);
+        uint256 g1 = challengeAs(challenger, jobId);
+        uint256 g2 = challengeAs(challenger2, jobId);
+        moveBond(g2, true, mp);
+        moveBond(g2, false, mc);
+        decide(g2, IDisputeGame.GameStatus.ProverWon);
+        decide(g1, IDisputeGame.GameStatus.ChallengerWon);
+        vm.warp(block.timestamp + gap);
+        market.settleGame(g1); // the fault, strictly after g2 was decided
+        market.settleGame(g2);
+        uint256 burned = CB * 2000 / 10_000 + mc * 2000 / 10_000;
+        vm.assertEq(market.credits(prover), CB + mp + mc - burned, "prover paid as for any win");
+        vm.assertEq(market.credits(challenger2), 0, "losing challenger paid nothing");
+        vm.assertEq(market.credits(SINK), PB * 2000 / 10_000 + burned, "burns of both games");
+        vm.assertEq(address(game).balance, 0, "move bonds released");
+    }
+
     /// DESIGN.md's guarantee: an honest challenger of a wrong result loses nothing but gas, even
     /// when the prover concedes at once to its own second identity, whatever the move bonds and
-    /// whether the honest game is still running, or already won, when the puppet's game settles.
+    /// whether the honest game is still running, already won, or later lost (the challenger
+    /// stopped playing once the result faulted) when the puppet's game settles.
     function testFuzz_settleGame_honestChallengerLosesNothingToPuppet_succeeds(
         uint96 honestMoves,
         uint96 proverMoves,
         bool honestAlreadyWon,
-        bool honestSettlesFirst
+        bool honestSettlesFirst,
+        bool honestAbandons,
+        uint32 abandonDelay
     ) public {
         uint256 hm = bound(honestMoves, 0, 5 ether);
         uint256 pm = bound(proverMoves, 0, 5 ether);
@@ -513,12 +581,18 @@ contract JobMarketTest is MarketFixture {
         if (honestAlreadyWon) decide(honest, IDisputeGame.GameStatus.ChallengerWon);
         if (honestAlreadyWon && honestSettlesFirst) market.settleGame(honest);
         market.settleGame(puppetGame);
+        if (!honestAlreadyWon && honestAbandons) {
+            // The honest challenger stops playing; the prover wins its game on the clock.
+            vm.warp(block.timestamp + bound(abandonDelay, 0, 30 days));
+            decide(honest, IDisputeGame.GameStatus.ProverWon);
+        }
         if (!(honestAlreadyWon && honestSettlesFirst)) market.settleGame(honest);
         vm.assertGe(market.credits(challenger), CB + hm, "honest challenger lost money");
         vm.assertEq(uint256(status(jobId)), uint256(IJobMarket.JobStatus.Faulted), "faulted");
         vm.assertEq(market.credits(requester), FEE, "requester refunded in full");
         // The attacker (prover + puppet) always pays the burned share of the prover bond.
         vm.assertGe(market.credits(SINK), PB * 2000 / 10_000, "the puppet trick is not free");
+        vm.assertEq(address(game).balance, 0, "every move bond released");
     }
 
     function test_settleGame_undecided_reverts() public {
@@ -542,13 +616,40 @@ contract JobMarketTest is MarketFixture {
         market.settleGame(7);
     }
 
-    function test_escrowMoveBond_notGame_reverts() public {
+    /// The market takes ETH only from the game (move bonds released at settlement).
+    function test_receive_notGame_reverts() public {
         uint256 jobId = postedJob(FEE);
-        uint256 gameId = challengeAs(challenger, jobId);
+        challengeAs(challenger, jobId);
         vm.deal(stranger, 1 ether);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.MarketNotGame.selector, stranger));
-        market.escrowMoveBond{value: 1 ether}(gameId, true);
+        (bool ok, bytes memory ret) = address(market).call{value: 1 ether}("");
+        vm.assertTrue(!ok, "ETH from a stranger accepted");
+        vm.assertEq(keccak256(ret), keccak256(abi.encodeWithSelector(IJobMarket.MarketNotGame.selector, stranger)), "error");
+        vm.assertEq(address(market).balance, FEE + PB + CB, "nothing kept");
+        vm.assertEq(stranger.balance, 1 ether, "nothing spent");
+    }
+
+    /// Only the market may release a game's move bonds.
+    function test_releaseBonds_notMarket_reverts() public {
+        uint256 jobId = postedJob(FEE);
+        uint256 gameId = challengeAs(challenger, jobId);
+        moveBond(gameId, true, 0.01 ether);
+        decide(gameId, IDisputeGame.GameStatus.ProverWon);
+        vm.prank(prover);
+        vm.expectRevert(abi.encodeWithSelector(MockDisputeGame.MockGameOnlyMarket.selector, prover));
+        game.releaseBonds(gameId);
+        vm.assertEq(address(game).balance, 0.01 ether, "bonds still held");
+    }
+
+    /// Move bonds are paid only into a game in progress.
+    function test_postMoveBond_decidedGame_reverts() public {
+        uint256 jobId = postedJob(FEE);
+        uint256 gameId = challengeAs(challenger, jobId);
+        decide(gameId, IDisputeGame.GameStatus.ProverWon);
+        vm.deal(prover, 1 ether);
+        vm.prank(prover);
+        vm.expectRevert(abi.encodeWithSelector(MockDisputeGame.MockGameNotOpen.selector, gameId));
+        game.postMoveBond{value: 1 ether}(gameId, true);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -592,9 +693,13 @@ contract JobMarketTest is MarketFixture {
         uint16 lateForfeitBps;
         bool lapse; // the first prover lets its claim lapse, a second one reclaims
         uint8 games; // 0..3 challengers
-        uint8 outcomes; // 2 bits per game: 0/1 ProverWon, 2 ChallengerWon, 3 left InProgress (closed if faulted)
+        /// 2 bits per game: 0 ProverWon at once, 1 ProverWon only after the first settlements
+        /// (after the fault, if any: then it settles as Closed), 2 ChallengerWon, 3 left InProgress
+        /// (closed if faulted)
+        uint8 outcomes;
         uint96 moveP;
         uint96 moveC;
+        uint32 lateDelay; // seconds between the first settlements and the late ProverWon decisions
     }
 
     address[3] internal challengers = [address(0xC1), address(0xC2), address(0xC3)];
@@ -608,6 +713,7 @@ contract JobMarketTest is MarketFixture {
         uint256 late;
         uint256[3] challenger;
         uint256[3] ids;
+        uint256[3] codes;
         uint256 nGames;
         uint256 fee;
         uint256 moveP;
@@ -634,7 +740,7 @@ contract JobMarketTest is MarketFixture {
         uint256 jobId = _scenarioPost(s, p, e);
         _scenarioChallenge(s, p, e, jobId);
         vm.warp(market.job(jobId).timer);
-        _scenarioSettle(p, e, jobId);
+        _scenarioSettle(p, e, jobId, bound(s.lateDelay, 0, 7 days));
         _scenarioCheck(s, p, e, jobId);
     }
 
@@ -668,27 +774,23 @@ contract JobMarketTest is MarketFixture {
             moveBond(e.ids[i], false, e.moveC);
             e.inflow += p.challengerBond + e.moveP + e.moveC;
             uint256 o = (s.outcomes >> (2 * i)) & 3;
-            decide(
-                e.ids[i],
-                o < 2
-                    ? IDisputeGame.GameStatus.ProverWon
-                    : o == 2 ? IDisputeGame.GameStatus.ChallengerWon : IDisputeGame.GameStatus.InProgress
-            );
+            e.codes[i] = o;
+            if (o == 0) decide(e.ids[i], IDisputeGame.GameStatus.ProverWon);
+            else if (o == 2) decide(e.ids[i], IDisputeGame.GameStatus.ChallengerWon);
         }
     }
 
-    /// Settles decided games in order; then, if the job faulted, closes the undecided ones;
+    /// Settles decided games in order; then decides the late ProverWon games and settles them
+    /// (Closed if the job faulted meanwhile); then, if the job faulted, closes the undecided ones;
     /// finalizes when nothing is open and the result stands.
-    function _scenarioSettle(IJobMarket.Params memory p, Expect memory e, uint256 jobId) internal {
+    function _scenarioSettle(IJobMarket.Params memory p, Expect memory e, uint256 jobId, uint256 lateDelay)
+        internal
+    {
         for (uint256 i; i < e.nGames; ++i) {
-            IDisputeGame.GameStatus o = game.gameStatus(e.ids[i]);
-            if (o == IDisputeGame.GameStatus.InProgress) continue;
+            if (e.codes[i] == 1 || e.codes[i] == 3) continue;
             market.settleGame(e.ids[i]);
-            if (o == IDisputeGame.GameStatus.ProverWon) {
-                uint256 burned = uint256(p.challengerBond) * p.burnBps / 10_000 + e.moveC * p.burnBps / 10_000;
-                e.poster += p.challengerBond + e.moveP + e.moveC - burned;
-                e.sink += burned;
-            } else if (!e.faulted) {
+            if (e.codes[i] == 0) _expectProverWin(p, e);
+            else if (!e.faulted) {
                 e.faulted = true;
                 uint256 burned = uint256(p.proverBond) * p.burnBps / 10_000 + e.moveP * p.burnBps / 10_000;
                 e.requester += e.fee;
@@ -697,6 +799,15 @@ contract JobMarketTest is MarketFixture {
             } else {
                 e.challenger[i] += p.challengerBond + e.moveP + e.moveC;
             }
+        }
+        vm.warp(block.timestamp + lateDelay);
+        for (uint256 i; i < e.nGames; ++i) {
+            if (e.codes[i] != 1) continue;
+            decide(e.ids[i], IDisputeGame.GameStatus.ProverWon);
+            market.settleGame(e.ids[i]);
+            // No game is won by the prover at or after its fault.
+            if (e.faulted) e.challenger[i] += p.challengerBond + e.moveP + e.moveC;
+            else _expectProverWin(p, e);
         }
         for (uint256 i; i < e.nGames; ++i) {
             if (!e.faulted || market.game(e.ids[i]).settled) continue;
@@ -707,6 +818,12 @@ contract JobMarketTest is MarketFixture {
             market.finalize(jobId);
             e.poster += e.fee + p.proverBond;
         }
+    }
+
+    function _expectProverWin(IJobMarket.Params memory p, Expect memory e) internal pure {
+        uint256 burned = uint256(p.challengerBond) * p.burnBps / 10_000 + e.moveC * p.burnBps / 10_000;
+        e.poster += p.challengerBond + e.moveP + e.moveC - burned;
+        e.sink += burned;
     }
 
     function _scenarioCheck(Scenario memory s, IJobMarket.Params memory p, Expect memory e, uint256 jobId) internal {
@@ -731,15 +848,20 @@ contract JobMarketTest is MarketFixture {
             outflow += c;
         }
         uint256 locked;
+        uint256 held;
         if (market.job(jobId).status == IJobMarket.JobStatus.Posted) {
-            // Games left InProgress with the result standing: fee, prover bond and their bonds stay.
+            // Games left InProgress with the result standing: fee, prover bond and challenger bonds
+            // stay in the market; their move bonds stay in the game.
             locked = e.fee + p.proverBond;
             for (uint256 i; i < e.nGames; ++i) {
-                if (!market.game(e.ids[i]).settled) locked += p.challengerBond + e.moveP + e.moveC;
+                if (market.game(e.ids[i]).settled) continue;
+                locked += p.challengerBond;
+                held += e.moveP + e.moveC;
             }
         }
         vm.assertEq(address(market).balance, locked, "market holds exactly the still-locked amounts");
-        vm.assertEq(e.inflow, outflow + locked, "no wei created or lost");
+        vm.assertEq(address(game).balance, held, "game holds exactly the unreleased move bonds");
+        vm.assertEq(e.inflow, outflow + locked + held, "no wei created or lost");
     }
 
     /// The late forfeit split is exact for every bond and share.
