@@ -36,20 +36,20 @@ library LibOperand {
         if (LibWordTree.rootOf(Tags.VALUE_TABLE_NODE, p.slotCommitment, slot, p.slotSiblings, LibWordTree.depthFor(slotCount)) != stateRoot) {
             revert OperandProofInvalid(slot, element, "slot");
         }
-        if (sha256(abi.encodePacked(Tags.TENSOR, TensorType.unwrap(t), p.tensorRoot)) != p.slotCommitment) {
+        if (LibWordTree.hashNode(Tags.TENSOR, TensorType.unwrap(t), p.tensorRoot) != p.slotCommitment) {
             revert OperandProofInvalid(slot, element, "tensor");
         }
         uint256 size = sizeOf(t.dtype());
         uint256 byteIndex = element * size;
         if (byteIndex + size > t.byteLength()) revert OperandProofInvalid(slot, element, "range");
         uint256 pairIndex = byteIndex >> 6;
-        bytes32 node = sha256(abi.encodePacked(Tags.TENSOR_LEAF, p.left, p.right));
+        bytes32 node = LibWordTree.hashNode(Tags.TENSOR_LEAF, p.left, p.right);
         uint256 depth = LibWordTree.tensorDepth(t.byteLength());
         if (p.pairSiblings.length != depth - 1) revert OperandProofInvalid(slot, element, "depth");
         for (uint256 h; h + 1 < depth; ++h) {
             node = (pairIndex >> h) & 1 == 0
-                ? sha256(abi.encodePacked(Tags.TENSOR_NODE, node, p.pairSiblings[h]))
-                : sha256(abi.encodePacked(Tags.TENSOR_NODE, p.pairSiblings[h], node));
+                ? LibWordTree.hashNode(Tags.TENSOR_NODE, node, p.pairSiblings[h])
+                : LibWordTree.hashNode(Tags.TENSOR_NODE, p.pairSiblings[h], node);
         }
         if (node != p.tensorRoot) revert OperandProofInvalid(slot, element, "pair");
         uint256 offset = byteIndex & 63;

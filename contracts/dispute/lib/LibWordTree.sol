@@ -22,6 +22,20 @@ library LibWordTree {
         return depthFor((byteLength + 31) >> 5);
     }
 
+    /// @notice sha256(tag ‖ left ‖ right): one tree node, hashed in scratch memory (no allocation).
+    function hashNode(bytes1 tag, bytes32 left, bytes32 right) internal view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            // 65 bytes past the free memory pointer, never allocated: temporary by design.
+            let p := mload(0x40)
+            mstore8(p, shr(248, tag))
+            mstore(add(p, 1), left)
+            mstore(add(p, 33), right)
+            // The SHA-256 precompile (0x02) only fails when out of gas; fail the same way.
+            if iszero(staticcall(gas(), 0x02, p, 65, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+    }
+
     /// @notice The root implied by `leaf` at `index` and its siblings, in a word tree tagged `tag`.
     function rootOf(bytes1 tag, bytes32 leaf, uint256 index, bytes32[] calldata siblings, uint256 depth)
         internal
@@ -31,9 +45,7 @@ library LibWordTree {
         if (siblings.length != depth) revert WordTreeBadProofLength(depth, siblings.length);
         node = leaf;
         for (uint256 h; h < depth; ++h) {
-            node = (index >> h) & 1 == 0
-                ? sha256(abi.encodePacked(tag, node, siblings[h]))
-                : sha256(abi.encodePacked(tag, siblings[h], node));
+            node = (index >> h) & 1 == 0 ? hashNode(tag, node, siblings[h]) : hashNode(tag, siblings[h], node);
         }
     }
 }
