@@ -4,16 +4,31 @@
  */
 import { Interface, isCallException, type ErrorDescription } from "ethers";
 import {
+  AccumulateVerifier__factory,
+  DisputeGame__factory,
+  ElementwiseVerifier__factory,
   IDisputeGame__factory,
   JobMarket__factory,
-  ModelRegistry__factory,
-  TensorCommitment__factory,
+  LayoutVerifier__factory,
   LibTensorType__factory,
+  ModelRegistry__factory,
+  OneStepRouter__factory,
+  QuantVerifier__factory,
+  TensorCommitment__factory,
 } from "../../types/ethers-contracts/index.js";
 import { ChainError, VerinferError } from "../errors.js";
 
-export { JobMarket__factory, ModelRegistry__factory };
-export type { JobMarket, ModelRegistry, IJobMarket, IModelRegistry } from "../../types/ethers-contracts/index.js";
+export {
+  AccumulateVerifier__factory,
+  DisputeGame__factory,
+  ElementwiseVerifier__factory,
+  JobMarket__factory,
+  LayoutVerifier__factory,
+  ModelRegistry__factory,
+  OneStepRouter__factory,
+  QuantVerifier__factory,
+};
+export type { DisputeGame, JobMarket, ModelRegistry, IJobMarket, IModelRegistry } from "../../types/ethers-contracts/index.js";
 
 /** Every custom error any verinfer contract can revert with (libraries and callees included). */
 const ALL_ERRORS = new Interface(
@@ -21,6 +36,12 @@ const ALL_ERRORS = new Interface(
     ...JobMarket__factory.abi,
     ...ModelRegistry__factory.abi,
     ...IDisputeGame__factory.abi,
+    ...DisputeGame__factory.abi,
+    ...OneStepRouter__factory.abi,
+    ...QuantVerifier__factory.abi,
+    ...ElementwiseVerifier__factory.abi,
+    ...LayoutVerifier__factory.abi,
+    ...AccumulateVerifier__factory.abi,
     ...TensorCommitment__factory.abi,
     ...LibTensorType__factory.abi,
     "error ReentrancyGuardReentrantCall()",

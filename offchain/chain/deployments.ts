@@ -11,9 +11,10 @@ import { UsageError } from "../errors.js";
 export interface Deployment {
   readonly chainId: number;
   readonly registry: string;
-  /** Absent until the dispute game exists (a market without a real game is never deployed). */
   readonly market?: string;
   readonly disputeGame?: string;
+  /** The one-step verifiers: the router the game calls and the family verifiers behind it. */
+  readonly verifiers?: { readonly router: string; readonly quant: string; readonly elementwise: string; readonly layout: string; readonly accumulate: string };
   readonly deployedAt: string;
   readonly deployer: string;
   readonly blockNumber: number;

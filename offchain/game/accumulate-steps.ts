@@ -99,9 +99,15 @@ export function accumulationLength(trace: Trace, nodeIndex: number): number {
 
 /**
  * The words v_0..v_{K+1} of output element `element` of node `nodeIndex` (level 3's values at
- * indices 1..K+2): v_0 = p_0, v_a after term a, v_{K+1} = y, which must equal the trace's output.
+ * indices 1..K+2): v_0 = p_0, v_a after term a, v_{K+1} = y, which must equal the trace's output
+ * (or, with `claimed`, is replaced by the trace's output element: what the side claims).
  */
-export function accumulationValues(trace: Trace, nodeIndex: number, element: number): Hex32[] {
+export function accumulationValues(
+  trace: Trace,
+  nodeIndex: number,
+  element: number,
+  options: { readonly claimed?: boolean } = {},
+): Hex32[] {
   const { opcode } = nodeOf(trace, nodeIndex);
   const out = trace.valueOfSlot(trace.commitment.layout.nodeOutputSlots[nodeIndex]!);
   let words: Hex32[];
@@ -124,7 +130,11 @@ export function accumulationValues(trace: Trace, nodeIndex: number, element: num
     throw new AccumulationError(`node ${nodeIndex} (opcode ${opcode}) does not accumulate`);
   }
   const expected = out.dtype === DType.FLOAT ? floatWord((out.data as Float32Array)[element]!) : intWord(out.data[element] as number | bigint);
-  if (words[words.length - 1] !== expected) {
+  if (options.claimed) {
+    // The side's claim: its own output element, even where its trace falsified it (a lying
+    // prover's level-3 values end at its lie; the verifier refutes the last step).
+    words[words.length - 1] = expected;
+  } else if (words[words.length - 1] !== expected) {
     throw new AccumulationError(`node ${nodeIndex}: element ${element}'s accumulation ends at ${words[words.length - 1]}, the trace holds ${expected}`);
   }
   return words;

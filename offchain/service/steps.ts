@@ -8,15 +8,12 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { toBeHex } from "ethers";
 import type { Signer } from "ethers";
-import type { Hex32 } from "../engine/commit/hash.js";
 import type { EngineModel } from "../engine/exec/engine.js";
-import { getAccumulation } from "../engine/ops/index.js";
-import { DType, type Tensor } from "../engine/tensor.js";
+import type { Tensor } from "../engine/tensor.js";
 import type { StepModule } from "../game/game-trace.js";
 import type { Move } from "../game/solver.js";
-import { encodeStepProof } from "../game/step-proofs.js";
+import { projectSteps } from "../game/steps.js";
 import type { Trace } from "../game/trace.js";
 import type { GameSetup, GameState } from "../game/types.js";
 import { UsageError } from "../errors.js";
@@ -42,36 +39,11 @@ export interface StepBackend {
   beforeMove?(c: MoveContext): Promise<void>;
 }
 
-const word = (v: number | bigint): Hex32 => toBeHex(BigInt.asUintN(256, BigInt(v)), 32) as Hex32;
-
-/** An element as the game decodes it: integers sign- or zero-extended, float32 as its bits. */
-export function elementWord(t: Tensor, element: number): Hex32 {
-  if (t.dtype === DType.FLOAT) {
-    const b = Buffer.alloc(4);
-    b.writeFloatBE((t.data as Float32Array)[element]!);
-    return word(b.readUInt32BE());
-  }
-  return word(t.data[element] as number | bigint);
-}
-
-/** v_0..v_{K+1} of one output element from the reference tracers ([] for non-accumulating nodes). */
-export function accumulationValues(trace: Trace, node: number, element: number): Hex32[] {
-  const n = trace.commitment.nodes[node]!;
-  const tracer = getAccumulation(n.domain, n.opType);
-  if (!tracer) return [];
-  const inputs = n.inputs.map((name) => (name === "" ? undefined : trace.values.get(name)));
-  const acc = tracer(inputs, n.attributes, element);
-  // The last value is this side's claimed output element (possibly falsified).
-  const out = trace.valueOfSlot(trace.commitment.layout.nodeOutputSlots[node]!);
-  return [word(acc.start), ...acc.partials.map(word), elementWord(out, element)];
-}
+export { elementWord } from "../game/steps.js";
 
 export const projectStepBackend: StepBackend = {
-  name: "project (offchain/game/step-proofs.ts)",
-  steps: {
-    accumulation: accumulationValues,
-    stepProof: (trace, node, element, step) => encodeStepProof(trace, node, element, step),
-  },
+  name: "project (offchain/game/steps.ts: reference tracers and step-proofs.ts)",
+  steps: projectSteps,
 };
 
 export async function loadStepBackend(spec: string | undefined): Promise<StepBackend> {

@@ -48,13 +48,14 @@ describe("verinfer command line", function () {
     expect(r.stderr).to.not.contain("    at ");
   });
 
-  it("deploy on the in-process chain deploys the registry and explains what it did not deploy", async () => {
+  it("deploy on the in-process chain deploys the whole protocol: verifiers, registry, game and market", async () => {
     const r = await runCli(["deploy", "--json"]);
     expect(r.code, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout);
     expect(out.chainId).to.equal(31337);
     expect(out.registry).to.match(/^0x[0-9a-fA-F]{40}$/);
     expect(out.file).to.equal(null);
-    expect(out.notDeployed.join(" ")).to.contain("dispute game");
+    for (const key of ["market", "disputeGame"]) expect(out[key], key).to.match(/^0x[0-9a-fA-F]{40}$/);
+    for (const key of ["router", "quant", "elementwise", "layout", "accumulate"]) expect(out.verifiers[key], key).to.match(/^0x[0-9a-fA-F]{40}$/);
   });
 });

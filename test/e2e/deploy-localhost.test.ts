@@ -20,20 +20,22 @@ describe("deploy to a real JSON-RPC node (hardhat node on a free loopback port)"
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  it("writes the addresses where the CLI and the library find them, and the registry has code there", async () => {
+  it("writes the addresses where the CLI and the library find them, and every contract has code there", async () => {
     const r = await runCli(["deploy", "--network", node.url, "--json"], { VERINFER_HOME: home });
     expect(r.code, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout);
     const saved = JSON.parse(readFileSync(join(home, "deployments", "31337.json"), "utf8"));
     expect(saved.registry).to.equal(out.registry);
     const provider = new JsonRpcProvider(node.url);
-    expect((await provider.getCode(saved.registry)).length).to.be.greaterThan(2);
+    for (const address of [saved.registry, saved.market, saved.disputeGame, saved.verifiers.router]) {
+      expect((await provider.getCode(address)).length, address).to.be.greaterThan(2);
+    }
     provider.destroy();
   });
 
-  it("job status against that deployment says the market is not deployed yet, in one line", async () => {
+  it("job status of a job that does not exist names the market's error, in one line", async () => {
     const r = await runCli(["job", "status", "1", "--network", node.url], { VERINFER_HOME: home });
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain("no JobMarket address configured");
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("verinfer:"))).to.deep.equal(["verinfer: job reverted: MarketUnknownJob(1)"]);
   });
 });

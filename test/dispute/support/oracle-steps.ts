@@ -12,15 +12,8 @@ import type { Trace } from "../../../offchain/game/trace.js";
 
 export const intWord = (v: number | bigint): Hex32 => toBeHex(BigInt.asUintN(256, BigInt(v)), 32) as Hex32;
 
-/** An element as the game decodes it: integers sign- or zero-extended, float32 as its bits. */
-export function elementWord(t: Tensor, element: number): Hex32 {
-  if (t.dtype === DType.FLOAT) {
-    const b = Buffer.alloc(4);
-    b.writeFloatBE((t.data as Float32Array)[element]!);
-    return intWord(b.readUInt32BE());
-  }
-  return intWord(t.data[element] as number | bigint);
-}
+import { elementWord } from "../../../offchain/game/steps.js";
+export { elementWord };
 
 function nodeInputs(trace: Trace, node: number): (Tensor | undefined)[] {
   return trace.commitment.nodes[node]!.inputs.map((n) => (n === "" ? undefined : trace.values.get(n)));

@@ -72,15 +72,8 @@ export function stepInput(r: Committed, element: number, node = 0): StepInputArg
 
 export const intWord = (v: number | bigint): string => toBeHex(BigInt.asUintN(256, BigInt(v)), 32);
 
-/** An element as the game decodes it: integers sign- or zero-extended, float32 as its bits. */
-export function elementWord(t: Tensor, element: number): string {
-  if (t.dtype === DType.FLOAT) {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE((t.data as Float32Array)[element]!);
-    return intWord(b.readUInt32LE());
-  }
-  return intWord(t.data[element] as number | bigint);
-}
+import { elementWord } from "../../../offchain/game/steps.js";
+export { elementWord };
 
 /** abi.encode(OperandProof[]) of hand-made (possibly forged) openings. */
 export function encodeProofs(proofs: readonly OperandProof[]): string {
