@@ -8,6 +8,7 @@ import { gasBenchmark } from "./gas.bench.js";
 import { quantizeBenchmark } from "./quantize.bench.js";
 import { engineBenchmark } from "./engine.bench.js";
 import { hashBenchmark } from "./hash.bench.js";
+import { disputeBenchmark } from "./dispute.bench.js";
 
 export interface BenchSection {
   readonly title: string;
@@ -19,6 +20,7 @@ const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [
   { name: "engine", run: engineBenchmark },
   { name: "hash", run: hashBenchmark },
   { name: "quantize", run: quantizeBenchmark },
+  { name: "dispute", run: disputeBenchmark },
 ];
 
 const started = Date.now();
