@@ -16,6 +16,7 @@ import { modelRegisterCommand } from "./commands/model-register.js";
 import { jobSubmitCommand } from "./commands/job-submit.js";
 import { gameStatusCommand } from "./commands/game-status.js";
 import { daemonCommand } from "./commands/node-daemon.js";
+import { demoCommand } from "./commands/demo.js";
 
 const program = new Command("verinfer")
   .description("Verifiable ONNX inference on EVM chains: one inference plus one commitment, any result checkable by anyone.")
@@ -142,8 +143,12 @@ daemonOptions(program.command("watcher").description("the watcher / challenger d
 program
   .command("demo")
   .description("everything on an embedded chain, incl. a faulty prover caught and slashed")
+  .option("--jobs <n>", "jobs in the batch", "6")
+  .option("--faulty-jobs <n>", "how many of them name the faulty prover", "2")
+  .option("--fault <node:element:delta>", "the faulty prover's lie (default: an inner QLinearConv element that survives to the output)")
+  .option("--verbose", "the nodes' JSON logs on stderr too")
   .addOption(jsonOption())
-  .action(notYet("demo", "the prover and watcher nodes"));
+  .action(demoCommand);
 
 try {
   await program.parseAsync(process.argv);
