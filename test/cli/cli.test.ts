@@ -14,19 +14,15 @@ describe("verinfer command line", function () {
     for (const sub of ["inspect", "hash", "register", "quantize", "evaluate"]) expect(model.stdout).to.contain(sub);
   });
 
-  it("a command not built yet says so in one line and exits 69", async () => {
-    const r = await runCli(["demo"]);
-    expect(r.code).to.equal(69);
+  it("a bad option value is one line on stderr and exit 2; with --json a JSON error object", async () => {
+    const r = await runCli(["demo", "--faulty-jobs", "9"]);
+    expect(r.code).to.equal(2);
     expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("npm warn"))).to.have.length(1);
-    expect(r.stderr).to.contain("not yet available");
-  });
-
-  it("a not-yet command with --json answers a JSON error object", async () => {
-    const r = await runCli(["demo", "--json"]);
-    expect(r.code).to.equal(69);
-    const answer = JSON.parse(r.stdout);
-    expect(answer.kind).to.equal("NotYetAvailableError");
-    expect(answer.error).to.contain("`verinfer demo` is not yet available");
+    const j = await runCli(["demo", "--faulty-jobs", "9", "--json"]);
+    expect(j.code).to.equal(2);
+    const answer = JSON.parse(j.stdout);
+    expect(answer.kind).to.equal("UsageError");
+    expect(answer.error).to.contain("--faulty-jobs must be");
   });
 
   it("an unknown command is a usage error (exit 2)", async () => {
