@@ -14,11 +14,6 @@ export class VerinferError extends Error {
   }
 }
 
-/** A command or feature that a later issue builds. */
-export class NotYetAvailableError extends VerinferError {
-  override name = "NotYetAvailableError";
-}
-
 /** Bad user input: a flag, a file, a value. */
 export class UsageError extends VerinferError {
   override name = "UsageError";

@@ -1,9 +1,8 @@
 /**
- * The command tree of DESIGN.md ("Command line"). Commands that later issues build answer
- * "not yet available" and exit 69, so scripts can tell them from failures.
+ * The command tree of DESIGN.md ("Command line"): a thin layer over the library. Exit codes:
+ * 0 success, 1 a failure (one line on stderr), 2 a usage error.
  */
 import { Command, CommanderError, Option } from "commander";
-import { NotYetAvailableError } from "../errors.js";
 import { EXIT_USAGE, reportError } from "./output.js";
 import { deployCommand } from "./commands/deploy.js";
 import { modelHashCommand } from "./commands/model-hash.js";
@@ -27,12 +26,6 @@ const program = new Command("verinfer")
 const jsonOption = () => new Option("--json", "answer with machine-readable JSON on stdout");
 const networkOption = () =>
   new Option("--network <name>", "hardhat (in-process), localhost (127.0.0.1:8545), or a JSON-RPC URL").default("hardhat");
-
-function notYet(command: string, issue: string): () => never {
-  return () => {
-    throw new NotYetAvailableError(`\`verinfer ${command}\` is not yet available (${issue})`);
-  };
-}
 
 const model = program.command("model").description("inspect, hash, register, quantize and evaluate ONNX models");
 model

@@ -1,10 +1,8 @@
 /** How every command answers: text for people, `--json` for programs, one-line errors. */
-import { VerinferError, NotYetAvailableError, UsageError } from "../errors.js";
+import { VerinferError, UsageError } from "../errors.js";
 
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
-/** EX_UNAVAILABLE (sysexits.h): the command exists in the design but is not built yet. */
-export const EXIT_NOT_YET = 69;
 
 export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
@@ -23,7 +21,7 @@ export function progress(message: string): void {
 export function reportError(e: unknown, json: boolean): number {
   const message =
     e instanceof VerinferError ? e.shortMessage : e instanceof Error ? e.message.split("\n")[0]! : String(e);
-  const code = e instanceof NotYetAvailableError ? EXIT_NOT_YET : e instanceof UsageError ? EXIT_USAGE : EXIT_ERROR;
+  const code = e instanceof UsageError ? EXIT_USAGE : EXIT_ERROR;
   if (json) printJson({ error: message, kind: e instanceof Error ? e.name : "Error" });
   process.stderr.write(`verinfer: ${message}\n`);
   if (process.env.VERINFER_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
