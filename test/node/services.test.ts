@@ -1,12 +1,13 @@
 /**
  * The prover and the watcher as separate processes against a `hardhat node` on a free loopback
- * port, on a market deployed with the real DisputeGame and the TESTS-ONLY OracleVerifier (the real
- * one-step verifiers are not committed yet), serving the project's quantized MNIST CNN fetched
- * from an http:// mirror on loopback:
+ * port, on the real protocol (offchain/chain/deploy.ts: the one-step verifiers behind the router)
+ * and the nodes' default step backend, serving the project's quantized MNIST CNN fetched from an
+ * http:// mirror on loopback:
  * - an honest prover's job finalizes (after the watcher re-ran it and agreed), and it withdraws;
- * - a faulty prover (--faulty 6:3:7, QGemm) is challenged by the watcher; the game is bisected to
- *   one accumulation step; the faulty prover is SIGKILLed in the middle of it and restarted: it
- *   resumes from its store and keeps playing; the watcher wins, settles, and withdraws.
+ * - a faulty prover (--faulty: the demo's inner-node lie that survives to the logits) is
+ *   challenged by the watcher; the game is bisected to one step and refuted by the real verifier;
+ *   the faulty prover is SIGKILLed in the middle of it and restarted: it resumes from its store and
+ *   keeps playing; the watcher wins, settles, and withdraws. No node sent anything twice.
  */
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
@@ -20,21 +21,21 @@ import { decodeModel } from "../../offchain/engine/onnx/decode.js";
 import { digitSamples } from "../../offchain/quantize/data/digit-samples.js";
 import { mnistSplit } from "../../offchain/quantize/data/mnist.js";
 import { projectModel } from "../../offchain/quantize/project/project-model.js";
+import { chooseFault } from "../../offchain/demo/demo.js";
 import { parseMetrics } from "../../offchain/service/metrics.js";
 import { Store } from "../../offchain/store/store.js";
 import { runCli } from "../support/process.js";
-import { deployTestMarket, devKey, devWallet, rpc, startNode, TEST_MARKET_PARAMS, type TestNode } from "./support/chain.js";
+import { deployTestProtocol, devKey, devWallet, rpc, startNode, TEST_MARKET_PARAMS, type TestNode } from "./support/chain.js";
 import { Daemon, until } from "./support/daemon.js";
 
-const FAULT = "6:3:7";
-
-describe("prover and watcher nodes as separate processes (hardhat node, project CNN, oracle verifier)", function () {
+describe("prover and watcher nodes as separate processes (hardhat node, project CNN, real verifiers)", function () {
   this.timeout(240_000);
   let node: TestNode;
   let home: string;
   let server: Server;
   let provider: JsonRpcProvider;
   let market: JobMarket;
+  let FAULT: string;
   const daemons: Daemon[] = [];
   const addr = (i: number) => new Wallet(devKey(i)).address;
   const [PROVER, FAULTY, WATCHER] = [addr(1), addr(2), addr(3)];
@@ -47,11 +48,13 @@ describe("prover and watcher nodes as separate processes (hardhat node, project 
     server = createServer((req, res) => (req.url === "/int8.onnx" ? res.writeHead(200).end(bytes) : res.writeHead(404).end()));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     writeFileSync(join(home, "int8.onnx"), bytes);
-    const digits = digitSamples(decodeModel(bytes), mnistSplit().evaluation.slice(0, 2));
+    const model = decodeModel(bytes);
+    const digits = digitSamples(model, mnistSplit().evaluation.slice(0, 2));
+    FAULT = chooseFault(model, [digits[1]!]).text;
     digits.forEach((d, i) => writeFileSync(join(home, `digit${i}.json`), JSON.stringify({ dtype: "float32", shape: [1, 1, 28, 28], data: Array.from(d.feeds.get("input")!.data as Float32Array) })));
     const dev = devWallet(node.url, 0);
     provider = dev.provider;
-    const { deployment } = await deployTestMarket(dev.wallet, home);
+    const { deployment } = await deployTestProtocol(dev.wallet, home);
     market = JobMarket__factory.connect(deployment.market!, provider);
     // Blocks keep coming without transactions, so confirmations advance.
     await rpc(node.url, "evm_setIntervalMining", [250]);
@@ -75,7 +78,7 @@ describe("prover and watcher nodes as separate processes (hardhat node, project 
   };
 
   const startDaemon = (label: string, role: "prover" | "watcher", key: number, extra: string[] = []) => {
-    const d = new Daemon(label, [role, "--network", node.url, "--steps", "test/node/support/oracle-plugin.ts", "--confirmations", "1", "--poll-ms", "200", "--metrics-port", "0", ...extra], {
+    const d = new Daemon(label, [role, "--network", node.url, "--confirmations", "1", "--poll-ms", "200", "--metrics-port", "0", ...extra], {
       VERINFER_HOME: home,
       VERINFER_PRIVATE_KEY: devKey(key),
     });
@@ -147,7 +150,7 @@ describe("prover and watcher nodes as separate processes (hardhat node, project 
     // game status: the games of a result, with level, position, clocks and bonds.
     const status = await cli(["game", "status", "2"]);
     expect(status.games).to.have.length(1);
-    expect(status.games[0]).to.deep.include({ gameId: gameId.toString(), status: "ChallengerWon", settled: true, level: 3, phase: "OneStep", moves: moves.length });
+    expect(status.games[0]).to.deep.include({ gameId: gameId.toString(), status: "ChallengerWon", settled: true, moves: moves.length });
 
     // Graceful shutdown on SIGTERM / SIGINT.
     prover.kill("SIGTERM");
@@ -161,12 +164,23 @@ describe("prover and watcher nodes as separate processes (hardhat node, project 
     // Nothing was sent twice: one result per job, and every transaction of the faulty prover
     // (across the kill) has its own nonce, each mined once.
     expect((await events("ResultPosted", 2n)).length).to.equal(1);
-    const store = Store.open(join(home, `prover-31337-${FAULTY.toLowerCase()}.sqlite`));
-    const txs = store.txs.all();
-    store.close();
-    const nonces = txs.map((t) => t.nonce);
-    expect(new Set(nonces).size).to.equal(nonces.length);
-    expect(txs.every((t) => t.status === "mined")).to.equal(true);
-    expect(await provider.getTransactionCount(FAULTY, "latest")).to.equal(txs.length);
+    // The same for the honest prover and the watcher.
+    for (const [role, who] of [["prover", FAULTY], ["prover", PROVER], ["watcher", WATCHER]] as const) {
+      const store = Store.open(join(home, `${role}-31337-${who.toLowerCase()}.sqlite`));
+      const txs = store.txs.all();
+      store.close();
+      const nonces = txs.map((t) => t.nonce);
+      expect(new Set(nonces).size, who).to.equal(nonces.length);
+      expect(txs.filter((t) => t.status !== "mined").map((t) => `${t.kind} ${t.key} ${t.status}`), who).to.deep.equal([]);
+      expect(await provider.getTransactionCount(who, "latest"), who).to.equal(txs.length);
+      const hashes = txs.map((t) => t.hash);
+      expect(new Set(hashes).size, who).to.equal(hashes.length);
+      for (const t of txs) {
+        const onChain = await provider.getTransaction(t.hash!);
+        expect(onChain?.nonce, `${who} ${t.kind}`).to.equal(t.nonce);
+        expect((await provider.getTransactionReceipt(t.hash!))?.status, `${who} ${t.kind}`).to.equal(1);
+      }
+    }
+    expect((await events("ResultPosted", 1n)).length).to.equal(1);
   });
 });

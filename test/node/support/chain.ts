@@ -1,14 +1,12 @@
 /**
  * TESTS ONLY: a `hardhat node` on a chosen loopback port (so it can be stopped and restarted on
- * the same URL), raw JSON-RPC calls, Hardhat's well-known dev keys, and a market deployed against
- * the real DisputeGame with the TESTS-ONLY OracleVerifier (contracts/mocks/OracleVerifier.sol):
- * the protocol deployment (offchain/chain/deploy.ts) deploys no market until the real one-step
- * verifiers exist.
+ * the same URL), raw JSON-RPC calls, Hardhat's well-known dev keys, and the real protocol deployed
+ * with short test clocks.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Wallet, getCreateAddress, type Signer } from "ethers";
-import { DisputeGame__factory, JobMarket__factory, ModelRegistry__factory, OracleVerifier__factory } from "../../../types/ethers-contracts/index.js";
+import { HDNodeWallet, JsonRpcProvider, Wallet, type Signer } from "ethers";
+import { deployProtocol } from "../../../offchain/chain/deploy.js";
 import { saveDeployment, type Deployment } from "../../../offchain/chain/deployments.js";
 import { freePort, REPO_ROOT } from "../../support/process.js";
 
@@ -85,40 +83,15 @@ export const TEST_MARKET_PARAMS = {
   maxOutputBytes: 65_536,
   burnSink: "0x000000000000000000000000000000000000dEaD",
 };
-export const TEST_GAME_PARAMS = { moveBond: 10n ** 15n, clock: 3_600, extension: 300, fanout: 16, descent: 4 };
-
-export interface TestMarket {
-  readonly deployment: Deployment;
-  readonly oracle: string;
-}
+export const TEST_GAME_PARAMS = { moveBond: 10n ** 15n, clockBudget: 3_600, clockExtension: 300, fanout: 16, descentLevels: 4 };
 
 /**
- * Deploys registry, OracleVerifier, DisputeGame (for the market's predicted address) and JobMarket
- * from `deployer`, and writes the addresses where the CLI and the nodes look ($home/deployments).
+ * Deploys the real protocol (offchain/chain/deploy.ts: the one-step verifiers behind the router,
+ * registry, game, market) from `deployer` with the tests' parameters, and writes the addresses
+ * where the CLI and the nodes look ($home/deployments).
  */
-export async function deployTestMarket(deployer: Signer, home: string, params = TEST_MARKET_PARAMS): Promise<TestMarket> {
-  const provider = deployer.provider!;
-  const blockNumber = await provider.getBlockNumber();
-  const from = await deployer.getAddress();
-  const registry = await (await new ModelRegistry__factory(deployer).deploy()).waitForDeployment();
-  const oracle = await (await new OracleVerifier__factory(deployer).deploy()).waitForDeployment();
-  const nonce = await provider.getTransactionCount(from, "pending");
-  const predicted = getCreateAddress({ from, nonce: nonce + 1 });
-  const g = TEST_GAME_PARAMS;
-  const game = await (
-    await new DisputeGame__factory(deployer).deploy(predicted, await registry.getAddress(), await oracle.getAddress(), [g.moveBond, g.clock, g.extension, g.fanout, g.descent])
-  ).waitForDeployment();
-  const market = await (await new JobMarket__factory(deployer).deploy(await registry.getAddress(), await game.getAddress(), params)).waitForDeployment();
-  if ((await market.getAddress()) !== predicted) throw new Error("the market is not at its predicted address");
-  const deployment: Deployment = {
-    chainId: Number((await provider.getNetwork()).chainId),
-    registry: await registry.getAddress(),
-    market: predicted,
-    disputeGame: await game.getAddress(),
-    deployedAt: new Date().toISOString(),
-    deployer: from,
-    blockNumber,
-  };
+export async function deployTestProtocol(deployer: Signer, home: string, market = TEST_MARKET_PARAMS, game = TEST_GAME_PARAMS): Promise<{ deployment: Deployment }> {
+  const { deployment } = await deployProtocol(deployer, { market: { ...market }, game: { ...game } });
   saveDeployment(deployment, home);
-  return { deployment, oracle: await oracle.getAddress() };
+  return { deployment };
 }
