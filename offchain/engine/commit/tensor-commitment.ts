@@ -9,7 +9,7 @@
  */
 import { type DType, type Tensor, tensorBytes } from "../tensor.js";
 import { Tag, taggedHash, toHex, type Hex32 } from "./hash.js";
-import { hashPairsLevel } from "./sha256-batch.js";
+import { hashNode, hashPairsLevel } from "./sha256-batch.js";
 import { encodeTensorType, tensorByteLength } from "./tensor-type.js";
 
 export const LEAF_BYTES = 32;
@@ -135,7 +135,10 @@ export function commitBytes(dtype: DType, shape: readonly number[], bytes: Uint8
   if (bytes.length !== expected) {
     throw new Error(`tensor of shape [${shape.join(",")}] needs ${expected} bytes, got ${bytes.length}`);
   }
-  return toHex(taggedHash(Tag.TENSOR, encodeTensorType(dtype, shape), merkleRoot(bytes)));
+  // The header is one 65-byte message like a tree node: hashed in JS, without a native call.
+  const out = Buffer.allocUnsafe(32);
+  hashNode(Tag.TENSOR, encodeTensorType(dtype, shape), merkleRoot(bytes), out);
+  return toHex(out);
 }
 
 /** The commitment of a tensor: the one value that names it on-chain. */
