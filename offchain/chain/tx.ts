@@ -328,6 +328,9 @@ export class TxSender {
     try {
       await this.broadcast(attempt.raw);
     } catch (e) {
+      // A node may mine the transaction and still answer the broadcast with an error (Hardhat
+      // with automine, for one that reverted): then the receipt, read next, tells the outcome.
+      if (await this.provider.getTransactionReceipt(attempt.hash).catch(() => null)) return;
       if (!isNonceTooHigh(e) && !isTransient(e)) throw chainErrorOf(row.kind, e);
       throw e;
     }
