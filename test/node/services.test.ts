@@ -171,14 +171,15 @@ describe("prover and watcher nodes as separate processes (hardhat node, project 
       store.close();
       const nonces = txs.map((t) => t.nonce);
       expect(new Set(nonces).size, who).to.equal(nonces.length);
-      expect(txs.filter((t) => t.status !== "mined").map((t) => `${t.kind} ${t.key} ${t.status}`), who).to.deep.equal([]);
+      expect(txs.filter((t) => t.status !== "mined" && !(t.status === "failed" && t.block !== null)).map((t) => `${t.kind} ${t.key} ${t.status}`), who).to.deep.equal([]);
       expect(await provider.getTransactionCount(who, "latest"), who).to.equal(txs.length);
       const hashes = txs.map((t) => t.hash);
       expect(new Set(hashes).size, who).to.equal(hashes.length);
       for (const t of txs) {
         const onChain = await provider.getTransaction(t.hash!);
         expect(onChain?.nonce, `${who} ${t.kind}`).to.equal(t.nonce);
-        expect((await provider.getTransactionReceipt(t.hash!))?.status, `${who} ${t.kind}`).to.equal(1);
+        // A settle that lost the race to the other side was mined, reverted, and recorded as failed.
+        expect((await provider.getTransactionReceipt(t.hash!))?.status, `${who} ${t.kind}`).to.equal(t.status === "mined" ? 1 : 0);
       }
     }
     expect((await events("ResultPosted", 1n)).length).to.equal(1);
