@@ -10,6 +10,11 @@ import {ElementPick, GameState, OpeningProof, Phase, TransitionProof} from "./li
 import {LibWordTree} from "./lib/LibWordTree.sol";
 import {IOneStepVerifier, StepInput} from "./verifiers/IOneStepVerifier.sol";
 
+/// @notice The one view of the market the game reads: a game's setup from the market's records.
+interface IJobMarketSetup {
+    function gameSetup(uint256 gameId) external view returns (IDisputeGame.GameSetup memory);
+}
+
 /// @title DisputeGame
 /// @notice Every dispute game of a job market, in one contract (DESIGN.md, "The dispute game";
 ///         docs/SPEC.md section 10). A game pits one challenger against one posted result:
@@ -138,7 +143,8 @@ contract DisputeGame is IDisputeGame {
         if (_slots[gameId].status != GameStatus.None) revert GameAlreadyExists(gameId);
         GameState memory s;
         s.phase = Phase.AwaitOpening;
-        _stateHash[gameId] = _hash(setup, s);
+        // No state hash yet: the first move proves its setup against the market's records
+        // (_begin), which keeps opening a game to one fresh storage slot.
         _slots[gameId] = GameSlot({
             status: GameStatus.InProgress,
             challengerToMove: false,
@@ -196,6 +202,8 @@ contract DisputeGame is IDisputeGame {
         return _slots[gameId];
     }
 
+    /// @notice keccak256(abi.encode(setup, state)) of the game's current state; 0 until the first
+    ///         move (the state is then the initial one and the setup the market's).
     function stateHash(uint256 gameId) external view returns (bytes32) {
         return _stateHash[gameId];
     }
@@ -515,7 +523,18 @@ contract DisputeGame is IDisputeGame {
         GameSlot storage slot = _slots[gameId];
         if (slot.status != GameStatus.InProgress) revert GameNotInProgress(gameId, slot.status);
         // INVARIANT: a move names the exact state it answers, so no reorg or race can redirect it.
-        if (_hash(setup, s) != _stateHash[gameId]) revert GameStateMismatch(gameId);
+        bytes32 stored = _stateHash[gameId];
+        if (stored == 0) {
+            // The game's first move: the initial state, and the setup the market recorded.
+            GameState memory initial;
+            initial.phase = Phase.AwaitOpening;
+            if (keccak256(abi.encode(s)) != keccak256(abi.encode(initial))) revert GameStateMismatch(gameId);
+            if (keccak256(abi.encode(setup)) != keccak256(abi.encode(IJobMarketSetup(market).gameSetup(gameId)))) {
+                revert GameStateMismatch(gameId);
+            }
+        } else if (_hash(setup, s) != stored) {
+            revert GameStateMismatch(gameId);
+        }
         if (s.phase != expected) revert GameWrongPhase(expected, s.phase);
         if (msg.sender != (byChallenger ? setup.challenger : setup.prover)) revert GameNotYourTurn(msg.sender);
         (bool expired,) = _expired(slot);

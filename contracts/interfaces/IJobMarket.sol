@@ -150,6 +150,9 @@ interface IJobMarket {
 
     function job(uint256 jobId) external view returns (Job memory);
     function game(uint256 gameId) external view returns (GameRecord memory);
+    /// @notice What game `gameId` is about, from the market's own records (the game checks a
+    ///         player's claimed setup against it on the game's first move).
+    function gameSetup(uint256 gameId) external view returns (IDisputeGame.GameSetup memory);
     function credits(address account) external view returns (uint256);
     function params() external view returns (Params memory);
     function jobCount() external view returns (uint256);

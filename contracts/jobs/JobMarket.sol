@@ -312,6 +312,20 @@ contract JobMarket is IJobMarket, ReentrancyGuardTransient {
         if (g.jobId == 0) revert MarketUnknownGame(gameId);
     }
 
+    function gameSetup(uint256 gameId) external view returns (IDisputeGame.GameSetup memory) {
+        GameRecord storage g = _games[gameId];
+        if (g.jobId == 0) revert MarketUnknownGame(gameId);
+        Job storage j = _jobs[g.jobId];
+        return IDisputeGame.GameSetup({
+            jobId: g.jobId,
+            modelId: j.modelId,
+            inputsCommitment: j.inputsCommitment,
+            outputsCommitment: j.outputsCommitment,
+            prover: j.prover,
+            challenger: g.challenger
+        });
+    }
+
     function credits(address account) external view returns (uint256) {
         return _credits[account];
     }
