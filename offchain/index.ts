@@ -8,6 +8,8 @@ export * from "./engine/commit/hash.js";
 export * from "./engine/commit/tensor-type.js";
 export * from "./engine/commit/tensor-commitment.js";
 export * from "./engine/commit/model-id.js";
+export { commitModel, fileHash, type ModelCommitment } from "./engine/commit/model-commit.js";
+export { decodeModel, loadModelSync } from "./engine/onnx/decode.js";
 export * from "./chain/network.js";
 export * from "./chain/deployments.js";
 export * from "./chain/deploy.js";
