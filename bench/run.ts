@@ -9,6 +9,7 @@ import { quantizeBenchmark } from "./quantize.bench.js";
 import { engineBenchmark } from "./engine.bench.js";
 import { hashBenchmark } from "./hash.bench.js";
 import { disputeBenchmark } from "./dispute.bench.js";
+import { nodesBenchmark } from "./nodes.bench.js";
 
 export interface BenchSection {
   readonly title: string;
@@ -21,6 +22,7 @@ const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [
   { name: "hash", run: hashBenchmark },
   { name: "quantize", run: quantizeBenchmark },
   { name: "dispute", run: disputeBenchmark },
+  { name: "nodes", run: nodesBenchmark },
 ];
 
 const started = Date.now();
