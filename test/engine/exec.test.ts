@@ -195,7 +195,11 @@ describe("exec: refusals", function () {
     const expected = decodeTensor(readFileSync(join(dir, "test_data_set_0", "output_0.pb"))).tensor;
     const out = [...(await m.run([input])).values()][0]!;
     const got = Array.from(out.data as Float32Array);
-    Array.from(expected.data as Float32Array).forEach((v, i) => expect(got[i]).to.be.closeTo(v, 1e-3));
+    // Float32 logits (magnitude ~1e3): onnxruntime's float kernels may sum in another order with
+    // other thread counts, so compare as ONNX's own test runner does (relative 1e-3).
+    Array.from(expected.data as Float32Array).forEach((v, i) => {
+      expect(Math.abs(got[i]! - v), `logit ${i}: ${got[i]} vs ${v}`).to.be.at.most(1e-3 * Math.max(1, Math.abs(v)));
+    });
     await m.trace([input]).then(() => expect.fail("traced"), (e: Error) => expect(e).to.be.instanceOf(ModelRefusedError));
     expect(() => m.reference([input])).to.throw(ModelRefusedError);
   });
