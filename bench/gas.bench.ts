@@ -161,7 +161,8 @@ export async function gasBenchmark(): Promise<BenchSection> {
     markdown: `Total gas per transaction (21k base and calldata included) on the in-process Hardhat chain, hardfork
 Osaka (calldata priced as since Prague, EIP-7623). Market parameters: DEVNET_PARAMS. The market runs
 against the test-only MockDisputeGame (two storage slots per game), which holds move bonds until
-settlement, as the real game does. Targets of the foundation issue:
+settlement, as the real game does; the real DisputeGame writes one slot when a game opens, so
+\`challenge\` against it is lower (see "Disputes" below). Targets of the foundation issue:
 submit <= 250k, claim <= 80k, post <= 80k, challenge <= 150k, finalize <= 80k, for one 28x28 float32
 input and a 10-value float32 output.
 

@@ -176,3 +176,21 @@ export function checkPositiveScales(op: string, values: ArrayLike<number>, name:
 export function numberData(t: Tensor): ArrayLike<number> {
   return t.data as unknown as ArrayLike<number>;
 }
+
+/**
+ * A per-channel quantization parameter (scale or zero point) given as a scalar or as a 1-D tensor
+ * of `channels` values, expanded to one value per channel.
+ */
+export function perChannel(op: string, name: string, t: Tensor, values: ArrayLike<number>, channels: number): Float64Array {
+  const out = new Float64Array(channels);
+  if (isScalarLike(t)) out.fill(values[0]);
+  else if (t.shape.length === 1 && t.shape[0] === channels) for (let c = 0; c < channels; c++) out[c] = values[c];
+  else throw new OpError(op, `${name} ${describe(t)} must be a scalar or have shape [${channels}]`);
+  return out;
+}
+
+/** The one value of a scalar (or single-element) parameter. */
+export function scalarValue(op: string, name: string, t: Tensor): number {
+  if (!isScalarLike(t)) throw new OpError(op, `${name} ${describe(t)} must be a scalar`);
+  return numberData(t)[0];
+}

@@ -14,17 +14,16 @@ import { DType, numel, type Tensor } from "../tensor.js";
 import { type Accumulation, foldProducts } from "./accumulation.js";
 import {
   type Attributes,
-  OpError,
   checkAttributes,
   checkData,
   checkDType,
   checkInputCount,
   checkSameDType,
-  describe,
-  isScalarLike,
   numberData,
   optional,
   required,
+  perChannel,
+  scalarValue,
 } from "./common.js";
 import { type ConvShape, checkOutputIndex, convOperands, convShape } from "./conv_core.js";
 
@@ -55,17 +54,13 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
   if (xZp !== undefined) {
     checkSameDType(OP, x, "x", xZp, "x_zero_point");
     checkData(OP, xZp, "x_zero_point");
-    if (!isScalarLike(xZp)) throw new OpError(OP, `x_zero_point ${describe(xZp)} must be a scalar`);
-    xZeroPoint = numberData(xZp)[0];
+    xZeroPoint = scalarValue(OP, "x_zero_point", xZp);
   }
-  const wZeroPoints = new Float64Array(shape.outChannels);
+  let wZeroPoints: Float64Array = new Float64Array(shape.outChannels);
   if (wZp !== undefined) {
     checkSameDType(OP, w, "w", wZp, "w_zero_point");
     checkData(OP, wZp, "w_zero_point");
-    const v = numberData(wZp);
-    if (isScalarLike(wZp)) wZeroPoints.fill(v[0]);
-    else if (wZp.shape.length === 1 && wZp.shape[0] === shape.outChannels) for (let c = 0; c < shape.outChannels; c++) wZeroPoints[c] = v[c];
-    else throw new OpError(OP, `w_zero_point ${describe(wZp)} must be a scalar or have shape [${shape.outChannels}]`);
+    wZeroPoints = perChannel(OP, "w_zero_point", wZp, numberData(wZp), shape.outChannels);
   }
   return { shape, x: numberData(x), w: numberData(w), xZeroPoint, wZeroPoints };
 }

@@ -13,17 +13,16 @@ import { DType, numel, type Tensor } from "../tensor.js";
 import { type Accumulation, foldProducts } from "./accumulation.js";
 import {
   type Attributes,
-  OpError,
   checkAttributes,
   checkData,
   checkDType,
   checkInputCount,
   checkSameDType,
-  describe,
-  isScalarLike,
   numberData,
   optional,
   required,
+  perChannel,
+  scalarValue,
 } from "./common.js";
 import { checkOutputIndex } from "./conv_core.js";
 import { type MatMulShape, matmulOperands, matmulShape } from "./matmul_core.js";
@@ -56,17 +55,13 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
   if (aZp !== undefined) {
     checkSameDType(OP, a, "A", aZp, "a_zero_point");
     checkData(OP, aZp, "a_zero_point");
-    if (!isScalarLike(aZp)) throw new OpError(OP, `a_zero_point ${describe(aZp)} must be a scalar`);
-    aZeroPoint = numberData(aZp)[0];
+    aZeroPoint = scalarValue(OP, "a_zero_point", aZp);
   }
-  const bZeroPoints = new Float64Array(shape.cols);
+  let bZeroPoints: Float64Array = new Float64Array(shape.cols);
   if (bZp !== undefined) {
     checkSameDType(OP, b, "B", bZp, "b_zero_point");
     checkData(OP, bZp, "b_zero_point");
-    const v = numberData(bZp);
-    if (isScalarLike(bZp)) bZeroPoints.fill(v[0]);
-    else if (bZp.shape.length === 1 && bZp.shape[0] === shape.cols) for (let c = 0; c < shape.cols; c++) bZeroPoints[c] = v[c];
-    else throw new OpError(OP, `b_zero_point ${describe(bZp)} must be a scalar or have shape [${shape.cols}]`);
+    bZeroPoints = perChannel(OP, "b_zero_point", bZp, numberData(bZp), shape.cols);
   }
   return { shape, a: numberData(a), b: numberData(b), aZeroPoint, bZeroPoints };
 }

@@ -33,6 +33,7 @@ import {
   optional,
   required,
   scaleValues,
+  perChannel,
 } from "./common.js";
 import { checkOutputIndex } from "./conv_core.js";
 import { formulas, intRange } from "./numeric.js";
@@ -58,14 +59,6 @@ interface Prepared {
   /** undefined: float32 output. */
   readonly yDType: DType | undefined;
   readonly yZeroPoint: number;
-}
-
-function perColumn(name: string, t: Tensor, values: ArrayLike<number>, cols: number): Float64Array {
-  const out = new Float64Array(cols);
-  if (isScalarLike(t)) out.fill(values[0]);
-  else if (t.shape.length === 1 && t.shape[0] === cols) for (let c = 0; c < cols; c++) out[c] = values[c];
-  else throw new OpError(OP, `${name} ${describe(t)} must be a scalar or have shape [${cols}]`);
-  return out;
 }
 
 function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes): Prepared {
@@ -97,7 +90,7 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
   const as = scaleValues(OP, aScale, "a_scale");
   if (!isScalarLike(aScale)) throw new OpError(OP, `a_scale ${describe(aScale)} must be a scalar`);
   checkPositiveScales(OP, as, "a_scale");
-  const bs = perColumn("b_scale", bScale, scaleValues(OP, bScale, "b_scale"), cols);
+  const bs = perChannel(OP, "b_scale", bScale, scaleValues(OP, bScale, "b_scale"), cols);
   checkPositiveScales(OP, bs, "b_scale");
   let ys: number | undefined;
   if (yScale !== undefined) {
@@ -117,7 +110,7 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
   if (bZp !== undefined) {
     checkSameDType(OP, b, "B", bZp, "b_zero_point");
     checkData(OP, bZp, "b_zero_point");
-    bZeroPoints = perColumn("b_zero_point", bZp, numberData(bZp), cols);
+    bZeroPoints = perChannel(OP, "b_zero_point", bZp, numberData(bZp), cols);
   }
   let cData: Int32Array | undefined;
   let cIndex = (_m: number, _n: number): number => 0;

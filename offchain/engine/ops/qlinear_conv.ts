@@ -23,11 +23,12 @@ import {
   checkPositiveScales,
   checkSameDType,
   describe,
-  isScalarLike,
   numberData,
   optional,
   required,
   scaleValues,
+  perChannel,
+  scalarValue,
 } from "./common.js";
 import { type ConvShape, checkOutputIndex, convOperands, convShape } from "./conv_core.js";
 import { formulas, intRange } from "./numeric.js";
@@ -47,19 +48,6 @@ interface Prepared {
   readonly bias: Int32Array | undefined;
   readonly yDType: DType;
   readonly yZeroPoint: number;
-}
-
-function perChannel(name: string, t: Tensor, values: ArrayLike<number>, channels: number): Float64Array {
-  const out = new Float64Array(channels);
-  if (isScalarLike(t)) out.fill(values[0]);
-  else if (t.shape.length === 1 && t.shape[0] === channels) for (let c = 0; c < channels; c++) out[c] = values[c];
-  else throw new OpError(OP, `${name} ${describe(t)} must be a scalar or have shape [${channels}]`);
-  return out;
-}
-
-function scalar(name: string, t: Tensor): number {
-  if (!isScalarLike(t)) throw new OpError(OP, `${name} ${describe(t)} must be a scalar`);
-  return numberData(t)[0];
 }
 
 function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes): Prepared {
@@ -88,9 +76,9 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
   checkPositiveScales(OP, xs, "x_scale");
   checkPositiveScales(OP, ws, "w_scale");
   checkPositiveScales(OP, ys, "y_scale");
-  const xsv = scalar("x_scale", xScale);
-  const ysv = scalar("y_scale", yScale);
-  const wsc = perChannel("w_scale", wScale, ws, channels);
+  const xsv = scalarValue(OP, "x_scale", xScale);
+  const ysv = scalarValue(OP, "y_scale", yScale);
+  const wsc = perChannel(OP, "w_scale", wScale, ws, channels);
   const multipliers = new Float64Array(channels);
   for (let c = 0; c < channels; c++) multipliers[c] = formulas.multiplier(xsv, wsc[c], ysv);
   let biasData: Int32Array | undefined;
@@ -104,12 +92,12 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
     shape,
     x: numberData(x),
     w: numberData(w),
-    xZeroPoint: scalar("x_zero_point", xZp),
-    wZeroPoints: perChannel("w_zero_point", wZp, numberData(wZp), channels),
+    xZeroPoint: scalarValue(OP, "x_zero_point", xZp),
+    wZeroPoints: perChannel(OP, "w_zero_point", wZp, numberData(wZp), channels),
     multipliers,
     bias: biasData,
     yDType: yZp.dtype,
-    yZeroPoint: scalar("y_zero_point", yZp),
+    yZeroPoint: scalarValue(OP, "y_zero_point", yZp),
   };
 }
 
