@@ -1,0 +1,117 @@
+/**
+ * Shared pieces of the semantics experiments (scripts/semantics/*.ts): a --cases/--seed command
+ * line, an exact float32 fused multiply-add, the x86 float -> int32 conversion, and a tally of
+ * candidate formulas against onnxruntime's outputs (every output element compared bit for bit).
+ * Run any experiment with `npx tsx scripts/semantics/<name>.ts --cases N --seed S`.
+ */
+import * as ort from "onnxruntime-node";
+import os from "node:os";
+
+export const f32 = Math.fround;
+
+export function args(defaultCases: number): { cases: number; seed: number } {
+  const a = process.argv.slice(2);
+  const get = (flag: string, fallback: number): number => {
+    const i = a.indexOf(flag);
+    return i >= 0 && i + 1 < a.length ? Number(a[i + 1]) : fallback;
+  };
+  return { cases: get("--cases", defaultCases), seed: get("--seed", 1) >>> 0 };
+}
+
+export function header(name: string): void {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const pkg = "onnxruntime-node " + (ort.env.versions?.common ?? "?");
+  console.log(`${name}: ${pkg}, ${cpu}, ${os.arch()}, node ${process.version}, ${new Date().toISOString()}`);
+}
+
+const F = new Float32Array(1);
+const U = new Uint32Array(F.buffer);
+
+/** The next float32 after x toward +Inf (x finite float32). */
+export function nextUp32(x: number): number {
+  if (x === 0) return 1.401298464324817e-45;
+  F[0] = x;
+  U[0] += x > 0 ? 1 : -1;
+  return F[0];
+}
+
+/** The next float32 after x toward -Inf (x finite float32). */
+export function nextDown32(x: number): number {
+  return -nextUp32(-x);
+}
+
+/**
+ * fma(a, b, c) in float32 with ONE rounding (what _mm256_fmadd_ps computes). a * b of two float32
+ * values is exact in a double; p + c is rounded to double (error e recovered exactly by TwoSum);
+ * rounding the double s to float32 is then correct unless s is exactly a float32 midpoint, where
+ * the sign of e decides.
+ */
+export function fma32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  if (!Number.isFinite(s)) return f32(s);
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  const r = f32(s);
+  if (e === 0 || r === s || !Number.isFinite(r)) return r;
+  const other = r > s ? nextDown32(r) : nextUp32(r);
+  if (Math.abs(r - s) !== Math.abs(s - other)) return r;
+  return e > 0 ? Math.max(r, other) : Math.min(r, other);
+}
+
+/** Round half to even (v a float32 value). */
+export function rne(v: number): number {
+  if (!Number.isFinite(v) || Math.abs(v) >= 4503599627370496) return v;
+  const fl = Math.floor(v);
+  const d = v - fl;
+  if (d > 0.5) return fl + 1;
+  if (d < 0.5) return fl;
+  return fl % 2 === 0 ? fl : fl + 1;
+}
+
+/** x86 cvtps2dq: RNE, and 0x80000000 ("integer indefinite") for NaN and out-of-range results. */
+export function cvtps(v: number): number {
+  const r = rne(v);
+  return Number.isNaN(r) || r >= 2147483648 || r < -2147483648 ? -2147483648 : r;
+}
+
+/** x86 cvttss2si (C's (int32_t) cast of a float): truncation, 0x80000000 when out of range. */
+export function cvttss(v: number): number {
+  const r = Math.trunc(v);
+  return Number.isNaN(r) || r >= 2147483648 || r < -2147483648 ? -2147483648 : r;
+}
+
+export const sat = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
+
+/** Mismatch counts per candidate formula. */
+export class Tally {
+  readonly counts = new Map<string, number>();
+  readonly firsts = new Map<string, string>();
+  values = 0;
+  runs = 0;
+
+  constructor(readonly names: readonly string[]) {
+    for (const n of names) this.counts.set(n, 0);
+  }
+
+  compare(name: string, got: ArrayLike<number>, expected: ArrayLike<number>, describe: (i: number) => string): void {
+    let m = 0;
+    for (let i = 0; i < expected.length; i++) {
+      if (got[i] !== expected[i]) {
+        if (m === 0 && !this.firsts.has(name)) this.firsts.set(name, `${describe(i)}: candidate ${got[i]}, onnxruntime ${expected[i]}`);
+        m++;
+      }
+    }
+    this.counts.set(name, (this.counts.get(name) ?? 0) + m);
+  }
+
+  report(title: string): void {
+    console.log(`${title}: ${this.values} output values in ${this.runs} runs`);
+    for (const n of this.names) {
+      const c = this.counts.get(n) ?? 0;
+      console.log(`  ${c === 0 ? "MATCH   " : "rejected"} ${String(c).padStart(9)} mismatches  ${n}`);
+      const f = this.firsts.get(n);
+      if (f !== undefined) console.log(`           first: ${f}`);
+    }
+  }
+}
