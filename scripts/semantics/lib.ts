@@ -7,6 +7,8 @@
 import * as ort from "onnxruntime-node";
 import os from "node:os";
 
+ort.env.logLevel = "fatal";
+
 export const f32 = Math.fround;
 
 export function args(defaultCases: number): { cases: number; seed: number } {
