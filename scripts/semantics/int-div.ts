@@ -89,9 +89,9 @@ async function runDiv(cases: number, seed: number): Promise<void> {
 
 /** One edge case, in this (child) process: prints the outcome and exits. */
 async function child(kind: string): Promise<void> {
-  const dtype = kind === "zero-int8" ? INT8 : INT32;
-  const a = kind.startsWith("intmin") ? [INT_MIN, 5] : [7, -7];
-  const b = kind.startsWith("intmin") ? -1 : 0;
+  const dtype = kind === "zero-int8" || kind === "min-int8" ? INT8 : kind === "min-int16" ? INT16 : INT32;
+  const a = kind.startsWith("intmin") ? [INT_MIN, 5] : kind === "min-int8" ? [-128, 5] : kind === "min-int16" ? [-32768, 5] : [7, -7];
+  const b = kind.startsWith("intmin") || kind.startsWith("min-") ? -1 : 0;
   const A = vectorT(dtype, a);
   const runtime = kind.endsWith("-input");
   const spec = runtime
@@ -99,7 +99,7 @@ async function child(kind: string): Promise<void> {
     : { opType: "Div", inputs: [v("A", dtype, [2])], initializers: { B: vectorT(dtype, [b]) }, outputs: [v("C", dtype, [2])], opsets: [{ domain: "", version: 14 }] };
   try {
     const [out] = await runOrt(spec, runtime ? { A, B: vectorT(dtype, [b]) } : { A });
-    console.log(`RESULT ${JSON.stringify(Array.from(out.data as Int32Array))}`);
+    console.log(`RESULT ${JSON.stringify(Array.from(out.data as unknown as ArrayLike<number>))}`);
   } catch (e) {
     console.log(`THREW ${(e as Error).message.split("\n")[0]}`);
   }
@@ -111,6 +111,7 @@ function edgeCases(): void {
   const kinds = [
     ["zero", "int32 [7, -7] / constant 0"], ["zero-int8", "int8 [7, -7] / constant 0"], ["intmin", "int32 [INT_MIN, 5] / constant -1"],
     ["zero-input", "int32 [7, -7] / 0 fed at run time"], ["intmin-input", "int32 [INT_MIN, 5] / -1 fed at run time"],
+    ["min-int8", "int8 [-128, 5] / constant -1"], ["min-int16", "int16 [-32768, 5] / constant -1"],
   ] as const;
   for (const [kind, what] of kinds) {
     const r = spawnSync("npx", ["tsx", self, "--child", kind], { encoding: "utf8", timeout: 60_000 });

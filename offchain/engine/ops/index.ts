@@ -13,11 +13,16 @@ import { clip } from "./clip.js";
 import { concat } from "./concat.js";
 import { convInteger, convIntegerAccumulation } from "./conv_integer.js";
 import { dequantizeLinear } from "./dequantize_linear.js";
+import { div } from "./div.js";
 import { flatten } from "./flatten.js";
 import { gather } from "./gather.js";
 import { matMulInteger, matMulIntegerAccumulation } from "./matmul_integer.js";
 import { maxPool, maxPoolAccumulation } from "./max_pool.js";
 import { qgemm, qgemmAccumulation } from "./qgemm.js";
+import { qlinearAdd } from "./qlinear_add.js";
+import { type PoolAccumulation, qlinearAveragePool, qlinearAveragePoolAccumulation } from "./qlinear_average_pool.js";
+import { qlinearGlobalAveragePool } from "./qlinear_global_average_pool.js";
+import { qlinearMul } from "./qlinear_mul.js";
 import { qlinearConv, qlinearConvAccumulation } from "./qlinear_conv.js";
 import { qlinearMatMul, qlinearMatMulAccumulation } from "./qlinear_matmul.js";
 import { quantizeLinear } from "./quantize_linear.js";
@@ -27,6 +32,7 @@ import { squeeze, unsqueeze } from "./squeeze.js";
 import { transpose } from "./transpose.js";
 
 export type { Accumulation, AccumulationTerm } from "./accumulation.js";
+export type { PoolAccumulation, PoolTerm } from "./qlinear_average_pool.js";
 export { OpError, type Attributes, type Operator } from "./common.js";
 
 export const ONNX_DOMAIN = "";
@@ -44,6 +50,8 @@ export interface OperatorEntry {
   readonly run: Operator;
   /** Present for the accumulating operators. */
   readonly accumulation?: AccumulationTracer;
+  /** A version-2 candidate: in the interpreter, not in the version-1 profile. */
+  readonly v2?: boolean;
 }
 
 const ENTRIES: readonly OperatorEntry[] = [
@@ -69,6 +77,13 @@ const ENTRIES: readonly OperatorEntry[] = [
   { domain: ONNX_DOMAIN, opType: "Concat", run: concat },
   { domain: ONNX_DOMAIN, opType: "Gather", run: gather },
   { domain: ONNX_DOMAIN, opType: "ArgMax", run: argMax },
+  // Version-2 candidates (docs/SPEC.md, "Version-2 candidates"): measured bit-exact against
+  // onnxruntime, run by the interpreter, NOT admitted by the version-1 profile (no on-chain verifier).
+  { domain: MICROSOFT_DOMAIN, opType: "QLinearAdd", run: qlinearAdd, v2: true },
+  { domain: MICROSOFT_DOMAIN, opType: "QLinearMul", run: qlinearMul, v2: true },
+  { domain: MICROSOFT_DOMAIN, opType: "QLinearAveragePool", run: qlinearAveragePool, v2: true },
+  { domain: MICROSOFT_DOMAIN, opType: "QLinearGlobalAveragePool", run: qlinearGlobalAveragePool, v2: true },
+  { domain: ONNX_DOMAIN, opType: "Div", run: div, v2: true },
 ];
 
 function normalizeDomain(domain: string): string {
@@ -76,6 +91,17 @@ function normalizeDomain(domain: string): string {
 }
 
 const BY_KEY: ReadonlyMap<string, OperatorEntry> = new Map(ENTRIES.map((e) => [`${e.domain}:${e.opType}`, e]));
+
+/** The version-2 candidates among the supported operators (domain "" for ai.onnx). */
+export const V2_CANDIDATE_OPERATORS: readonly { readonly domain: string; readonly opType: string }[] = ENTRIES.filter((e) => e.v2).map(({ domain, opType }) => ({
+  domain,
+  opType,
+}));
+
+/** Partial values of one QLinearAveragePool output element (float32 or int32 partials, see its file). */
+export function getPoolAccumulation(domain: string, opType: string): ((inputs: readonly (Tensor | undefined)[], attributes: Attributes, outputIndex: number) => PoolAccumulation) | undefined {
+  return normalizeDomain(domain) === MICROSOFT_DOMAIN && opType === "QLinearAveragePool" ? qlinearAveragePoolAccumulation : undefined;
+}
 
 /** Every supported (domain, op type), domain "" for ai.onnx. */
 export const SUPPORTED_OPERATORS: readonly { readonly domain: string; readonly opType: string }[] = ENTRIES.map(({ domain, opType }) => ({

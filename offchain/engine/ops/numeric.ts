@@ -112,3 +112,55 @@ export const formulas: Formulas = { ...CANONICAL_FORMULAS };
 export function resetFormulas(): void {
   Object.assign(formulas, CANONICAL_FORMULAS);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Version-2 candidates (docs/SPEC.md, "Version-2 candidates"): the extra float32 steps that
+// onnxruntime's QLinearAdd / QLinearMul / QLinearAveragePool kernels take on x86-64.
+
+const F32_BITS = new Float32Array(1);
+const U32_BITS = new Uint32Array(F32_BITS.buffer);
+
+/** The float32 neighbour of the finite float32 x toward +Inf (toward -Inf when `down`). */
+function nextFloat32(x: number, down: boolean): number {
+  if (x === 0) return down ? -1.401298464324817e-45 : 1.401298464324817e-45;
+  F32_BITS[0] = x;
+  U32_BITS[0] += x > 0 !== down ? 1 : -1;
+  return F32_BITS[0];
+}
+
+/**
+ * fma(a, b, c) of three float32 values with ONE rounding to float32 (x86 vfmadd, IEEE
+ * fusedMultiplyAdd). a * b is exact in a double (24 + 24 bits); p + c is rounded to a double s
+ * whose error e is recovered exactly (TwoSum). Rounding s to float32 gives the correctly rounded
+ * p + c unless s lies exactly on a float32 midpoint, where the sign of e decides: no float32
+ * midpoint (a double) can lie strictly between p + c and its nearest double s.
+ */
+export function fma32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  if (!Number.isFinite(s)) return f32(s);
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  const r = f32(s);
+  if (e === 0 || r === s || !Number.isFinite(r)) return r;
+  const other = nextFloat32(r, r > s);
+  if (Math.abs(r - s) !== Math.abs(s - other)) return r;
+  return e > 0 ? Math.max(r, other) : Math.min(r, other);
+}
+
+const INT32_INDEFINITE = -2147483648;
+
+/**
+ * float32 -> int32 as x86's cvtps2dq (round half to even) does it: a NaN or a result outside
+ * int32 gives 0x80000000 (INT_MIN), the "integer indefinite" value, NOT a saturated one.
+ */
+export function toInt32RoundEven(v: number): number {
+  const r = roundHalfEven(v);
+  return Number.isNaN(r) || r >= 2147483648 || r < -2147483648 ? INT32_INDEFINITE : r;
+}
+
+/** float32 -> int32 as C's (int32_t) cast compiles on x86 (cvttss2si): truncation, INT_MIN out of range. */
+export function toInt32Truncate(v: number): number {
+  const r = Math.trunc(v);
+  return Number.isNaN(r) || r >= 2147483648 || r < -2147483648 ? INT32_INDEFINITE : r;
+}
