@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import type { Attribute } from "../../offchain/engine/onnx/types.js";
-import { OpError, getOperator, SUPPORTED_OPERATORS } from "../../offchain/engine/ops/index.js";
+import { OpError, getOperator, SUPPORTED_OPERATORS, V2_CANDIDATE_OPERATORS } from "../../offchain/engine/ops/index.js";
 import { roundHalfEven } from "../../offchain/engine/ops/numeric.js";
 import { DType, type Tensor, zeros } from "../../offchain/engine/tensor.js";
 import { fill, scalarT, vectorT } from "./support/differential.js";
@@ -34,7 +34,8 @@ describe("operators: hand-computed cases", function () {
     expect(getOperator("com.microsoft", "QGemm")).to.be.a("function");
     expect(getOperator("", "QGemm")).to.equal(undefined);
     expect(getOperator("", "Softmax")).to.equal(undefined);
-    expect(SUPPORTED_OPERATORS.length).to.equal(22);
+    expect(SUPPORTED_OPERATORS.length).to.equal(27);
+    expect(V2_CANDIDATE_OPERATORS.map((o) => o.opType)).to.deep.equal(["QLinearAdd", "QLinearMul", "QLinearAveragePool", "QLinearGlobalAveragePool", "Div"]);
   });
 
   it("roundHalfEven: ties to even, both signs", function () {

@@ -244,7 +244,7 @@ describe("profile: each static rule, broken once, is reported", function () {
     });
     expect(v.verifiable).to.equal(false);
     expect(reasons(v)).to.deep.equal([
-      "Div on int32 is outside the int8 profile (a version-2 candidate, not in version 1)",
+      "Div on int32 is a version-2 candidate, not yet in the profile: no on-chain verifier",
       'Div divisor "b" must be an initializer (integer division by 0 throws and INT_MIN / -1 kills onnxruntime)',
     ]);
   });
@@ -257,6 +257,46 @@ describe("profile: each static rule, broken once, is reported", function () {
       outputs: [{ name: "y", dtype: DType.INT32, shape: [3] }],
     });
     expect(reasons(v).slice(1)).to.deep.equal(['Div divisor "b" contains 0', 'Div divisor "b" contains -1, which divides INT_MIN out of range']);
+  });
+
+  it("refuses the com.microsoft version-2 candidates with their reason, and a float Div as outside the table", function () {
+    const q = (name: string, dtype: DType, shape: number[]) => ({ name, dtype, shape });
+    const s = (v: number) => t(DType.FLOAT, [], [v]);
+    const z = (v: number) => t(DType.UINT8, [], [v]);
+    const binary = (opType: string): SingleNodeSpec => ({
+      opType,
+      domain: "com.microsoft",
+      inputs: [q("a", DType.UINT8, [4]), q("b", DType.UINT8, [4])],
+      initializers: { as: s(0.5), az: z(1), bs: s(0.25), bz: z(2), cs: s(1), cz: z(3) },
+      nodeInputs: ["a", "as", "az", "b", "bs", "bz", "cs", "cz"],
+      outputs: [q("y", DType.UINT8, [4])],
+    });
+    const pool = (opType: string, attributes: SingleNodeSpec["attributes"]): SingleNodeSpec => ({
+      opType,
+      domain: "com.microsoft",
+      inputs: [q("x", DType.UINT8, [1, 2, 4, 4])],
+      initializers: { xs: s(0.5), xz: z(1), ys: s(0.25), yz: z(2) },
+      outputs: [q("y", DType.UINT8, opType === "QLinearGlobalAveragePool" ? [1, 2, 1, 1] : [1, 2, 2, 2])],
+      attributes,
+    });
+    const cases: [SingleNodeSpec, string][] = [
+      [binary("QLinearAdd"), "QLinearAdd on uint8 (domain com.microsoft)"],
+      [binary("QLinearMul"), "QLinearMul on uint8 (domain com.microsoft)"],
+      [pool("QLinearAveragePool", { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }), "QLinearAveragePool on uint8 (domain com.microsoft)"],
+      [pool("QLinearGlobalAveragePool", {}), "QLinearGlobalAveragePool on uint8 (domain com.microsoft)"],
+    ];
+    for (const [spec, what] of cases) {
+      const v = verdictOf(spec);
+      expect(v.verifiable, what).to.equal(false);
+      expect(reasons(v), what).to.deep.equal([`${what} is a version-2 candidate, not yet in the profile: no on-chain verifier`]);
+    }
+    const fdiv = verdictOf({
+      opType: "Div",
+      inputs: [q("a", DType.FLOAT, [3])],
+      initializers: { b: t(DType.FLOAT, [3], [1, 2, 3]) },
+      outputs: [q("y", DType.FLOAT, [3])],
+    });
+    expect(reasons(fdiv)).to.include("Div on float32 is outside the int8 profile (not in the version-1 operator table)");
   });
 
   it("refuses a Clip whose bound is a graph input", function () {

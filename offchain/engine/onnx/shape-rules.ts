@@ -221,6 +221,23 @@ const quantizeLinear: ShapeRule = (ctx) => {
   return [{ dtype, shape: x.shape }];
 };
 
+/** com.microsoft QLinearAveragePool / QLinearGlobalAveragePool: NCHW, or NHWC with channels_last. */
+const toNchw = (x: readonly number[], last: boolean): number[] => (last ? [x[0]!, x[x.length - 1]!, ...x.slice(1, -1)] : [...x]);
+const fromNchw = (y: readonly number[], last: boolean): number[] => (last ? [y[0]!, ...y.slice(2), y[1]!] : [...y]);
+const qlinearAveragePool: ShapeRule = (ctx) => {
+  const last = attrInt(ctx.node, "channels_last", 0) !== 0;
+  const kernel = attrInts(ctx.node, "kernel_shape") ?? fail("kernel_shape is required");
+  const x = toNchw(ctx.input(0).shape, last);
+  return [{ dtype: ctx.input(0).dtype, shape: fromNchw(windowShape(ctx.node, x, kernel, x[1]!, attrInt(ctx.node, "ceil_mode", 0) === 1), last) }];
+};
+const qlinearGlobalAveragePool: ShapeRule = (ctx) => {
+  const last = attrInt(ctx.node, "channels_last", 0) !== 0;
+  const x = toNchw(ctx.input(0).shape, last);
+  if (x.length < 3) fail(`input ${fmt(ctx.input(0).shape)} must have rank >= 3`);
+  return [{ dtype: ctx.input(0).dtype, shape: fromNchw([x[0]!, x[1]!, ...x.slice(2).map(() => 1)], last) }];
+};
+const qlinearBinary: ShapeRule = (ctx) => [{ dtype: sameDTypes(ctx, [0, 3]), shape: broadcast(ctx.input(0).shape, ctx.input(3).shape) }];
+
 const maxPool: ShapeRule = (ctx) => {
   const shape = poolShape(ctx);
   return [{ dtype: ctx.input(0).dtype, shape }, { dtype: DType.INT64, shape }];
@@ -238,6 +255,10 @@ const RULES: Readonly<Record<string, ShapeRule>> = {
     },
   ],
   MaxPool: maxPool,
+  "com.microsoft:QLinearAdd": qlinearBinary,
+  "com.microsoft:QLinearMul": qlinearBinary,
+  "com.microsoft:QLinearAveragePool": qlinearAveragePool,
+  "com.microsoft:QLinearGlobalAveragePool": qlinearGlobalAveragePool,
   MatMulInteger: (ctx) => [{ dtype: DType.INT32, shape: matmulShape(ctx.input(0).shape, ctx.input(1).shape) }],
   ConvInteger: (ctx) => [{ dtype: DType.INT32, shape: convShape(ctx, 0, 1) }],
   Add: elementwise,
