@@ -6,6 +6,10 @@
  */
 import * as ort from "onnxruntime-node";
 import os from "node:os";
+import { createHash } from "node:crypto";
+import { encodeModel, singleNodeModel, type SingleNodeSpec } from "../../offchain/engine/onnx/encode.js";
+import type { Tensor } from "../../offchain/engine/tensor.js";
+import { fromOrt, toOrt } from "../../test/engine/support/ort.js";
 
 ort.env.logLevel = "fatal";
 
@@ -116,4 +120,34 @@ export class Tally {
       if (f !== undefined) console.log(`           first: ${f}`);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// onnxruntime with a chosen intra-op thread count (--threads N, default 1): the experiments run
+// single-node models through it; sessions are cached by model bytes and thread count.
+
+const threadSessions = new Map<string, ort.InferenceSession>();
+
+export function threadsArg(): number {
+  const i = process.argv.indexOf("--threads");
+  return i >= 0 ? Number(process.argv[i + 1]) : 1;
+}
+
+export async function runOrtThreads(spec: SingleNodeSpec, feeds: Readonly<Record<string, Tensor>>, threads = threadsArg()): Promise<Tensor[]> {
+  const bytes = encodeModel(singleNodeModel(spec));
+  const key = `${threads}:${createHash("sha256").update(bytes).digest("hex")}`;
+  let s = threadSessions.get(key);
+  if (s === undefined) {
+    s = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "disabled", intraOpNumThreads: threads, logSeverityLevel: 3 });
+    threadSessions.set(key, s);
+  }
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v);
+  const result = await s.run(ortFeeds);
+  return spec.outputs.map((o) => fromOrt(result[o.name]));
+}
+
+export async function releaseThreadSessions(): Promise<void> {
+  for (const s of threadSessions.values()) await s.release();
+  threadSessions.clear();
 }

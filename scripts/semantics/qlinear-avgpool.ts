@@ -12,9 +12,9 @@ import { attr } from "../../offchain/engine/onnx/single-node.js";
 import { slidingWindow, tapOffset, outCoords } from "../../offchain/engine/ops/window.js";
 import { DType, type Tensor } from "../../offchain/engine/tensor.js";
 import { fill, range, scalarT, v, zeroPoint } from "../../test/engine/support/differential.js";
-import { releaseSessions, runOrt } from "../../test/engine/support/ort.js";
+
 import { Rng } from "../../test/engine/support/prng.js";
-import { Tally, args, cvttss, f32, header, rne, sat } from "./lib.js";
+import { Tally, args, releaseThreadSessions, runOrtThreads, threadsArg, cvttss, f32, header, rne, sat } from "./lib.js";
 
 const { UINT8, INT8, FLOAT } = DType;
 
@@ -165,7 +165,7 @@ async function runPool(cases: number, seed: number): Promise<void> {
     };
     let expectedNchw: Float64Array | "error";
     try {
-      const [out] = await runOrt(spec, feeds);
+      const [out] = await runOrtThreads(spec, feeds);
       const od = out.data as unknown as ArrayLike<number>;
       const want = channelsLast ? [n, ...win.outSpatial, c] : outNchw;
       if (out.shape.join() !== want.join()) throw new Error(`shape ${out.shape} != ${want}`);
@@ -261,7 +261,7 @@ async function runGlobal(cases: number, seed: number): Promise<void> {
     const feeds: Record<string, Tensor> = { X, xs: scalarT(FLOAT, q.xs), xz: scalarT(dtype, q.xz), ys: scalarT(FLOAT, q.ys), yz: scalarT(dtype, q.yz) };
     let expected: ArrayLike<number> | "error";
     try {
-      const [out] = await runOrt(spec, feeds);
+      const [out] = await runOrtThreads(spec, feeds);
       expected = out.data as unknown as ArrayLike<number>; // [n, c, 1...] or [n, 1..., c]: both n-major, c-minor
     } catch (e) {
       if (!String(e).includes("out of computation range")) throw e;
@@ -280,10 +280,10 @@ async function runGlobal(cases: number, seed: number): Promise<void> {
 
 if (process.argv[1]?.endsWith("qlinear-avgpool.ts")) {
   const { cases, seed } = args(1_000_000);
-  header("QLinearAveragePool / QLinearGlobalAveragePool");
+  header(`QLinearAveragePool / QLinearGlobalAveragePool, ${threadsArg()} intra-op thread(s)`);
   const t0 = Date.now();
   await runPool(cases, seed);
   await runGlobal(Math.max(1000, Math.floor(cases / 20)), seed + 1);
-  await releaseSessions();
+  await releaseThreadSessions();
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

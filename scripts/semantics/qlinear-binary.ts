@@ -7,14 +7,15 @@
  *
  *   npx tsx scripts/semantics/qlinear-binary.ts [--op add|mul|both] [--cases 1000000] [--seed 1]
  *
- * --cases is the number of output values compared per operator (a bound: runs stop once reached).
+ * --cases is the number of output values compared per operator (a bound: runs stop once reached);
+ * --threads N runs onnxruntime with N intra-op threads (default 1).
  */
 import { broadcast } from "../../offchain/engine/ops/broadcast.js";
 import { DType, type Tensor } from "../../offchain/engine/tensor.js";
 import { fill, range, scalarT, v, zeroPoint } from "../../test/engine/support/differential.js";
-import { releaseSessions, runOrt } from "../../test/engine/support/ort.js";
+
 import { Rng } from "../../test/engine/support/prng.js";
-import { Tally, args, cvtps, f32, fma32, header, rne, sat } from "./lib.js";
+import { Tally, args, releaseThreadSessions, runOrtThreads, threadsArg, cvtps, f32, fma32, header, rne, sat } from "./lib.js";
 
 const { UINT8, INT8, FLOAT } = DType;
 
@@ -217,7 +218,7 @@ async function run(op: "QLinearAdd" | "QLinearMul", cases: number, seed: number)
       inputs: [v("A", dtype, sh.a), v("as", FLOAT, []), v("az", dtype, []), v("B", dtype, sh.b), v("bs", FLOAT, []), v("bz", dtype, []), v("cs", FLOAT, []), v("cz", dtype, [])],
       outputs: [v("C", dtype, [])],
     };
-    const [out] = await runOrt(spec, feeds);
+    const [out] = await runOrtThreads(spec, feeds);
     byForm[form] += out.data.length;
     const p: P = { ...s, za, zb, zc, lo: min, hi: max, form };
     const expected = out.data as unknown as ArrayLike<number>;
@@ -237,10 +238,10 @@ const isMain = process.argv[1]?.endsWith("qlinear-binary.ts");
 if (isMain) {
   const { cases, seed } = args(1_000_000);
   const opArg = process.argv.includes("--op") ? process.argv[process.argv.indexOf("--op") + 1] : "both";
-  header("QLinearAdd / QLinearMul");
+  header(`QLinearAdd / QLinearMul, ${threadsArg()} intra-op thread(s)`);
   const t0 = Date.now();
   if (opArg !== "mul") await run("QLinearAdd", cases, seed);
   if (opArg !== "add") await run("QLinearMul", cases, seed + 1);
-  await releaseSessions();
+  await releaseThreadSessions();
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
