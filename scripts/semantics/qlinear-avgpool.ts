@@ -3,7 +3,8 @@
  * pads, strides, count_include_pad 0/1, channels_last 0/1, kernels up to the whole image) and
  * com.microsoft QLinearGlobalAveragePool in onnxruntime-node, against candidate formulas.
  *
- *   npx tsx scripts/semantics/qlinear-avgpool.ts [--cases 1000000] [--seed 1]
+ *   npx tsx scripts/semantics/qlinear-avgpool.ts [--cases 1000000] [--seed 1] [--threads 1]
+ *     [--global-cases N (default cases / 20)] [--global-only]
  *
  * onnxruntime has two paths: a kernel covering the whole image with all pads 0 goes to the
  * integer global-average-pool kernel; everything else dequantizes to float32 and averages.
@@ -282,8 +283,10 @@ if (process.argv[1]?.endsWith("qlinear-avgpool.ts")) {
   const { cases, seed } = args(1_000_000);
   header(`QLinearAveragePool / QLinearGlobalAveragePool, ${threadsArg()} intra-op thread(s)`);
   const t0 = Date.now();
-  await runPool(cases, seed);
-  await runGlobal(Math.max(1000, Math.floor(cases / 20)), seed + 1);
+  const gi = process.argv.indexOf("--global-cases");
+  const globalCases = gi >= 0 ? Number(process.argv[gi + 1]) : Math.max(1000, Math.floor(cases / 20));
+  if (!process.argv.includes("--global-only")) await runPool(cases, seed);
+  await runGlobal(globalCases, seed + 1);
   await releaseThreadSessions();
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

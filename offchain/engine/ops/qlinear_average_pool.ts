@@ -86,7 +86,8 @@ export interface PoolPrepared {
   readonly integer: { readonly multiplier: number } | undefined;
 }
 
-function params(op: string, inputs: readonly (Tensor | undefined)[], zeroPointsRequired: boolean) {
+/** X and the per-tensor scales and zero points of the two pooling operators. */
+export function poolParams(op: string, inputs: readonly (Tensor | undefined)[], zeroPointsRequired: boolean) {
   const x = required(op, inputs, 0, "X");
   checkDType(op, x, "X", [DType.UINT8, DType.INT8]);
   checkData(op, x, "X");
@@ -108,12 +109,10 @@ function params(op: string, inputs: readonly (Tensor | undefined)[], zeroPointsR
   return { x, xs: scale(1, "x_scale"), xz: zero(2, "x_zero_point"), ys: scale(3, "y_scale"), yz: zero(4, "y_zero_point") };
 }
 
-export { params as poolParams };
-
 function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes): PoolPrepared {
   checkInputCount(OP, inputs, 4, 5);
   checkAttributes(OP, attributes, ["auto_pad", "ceil_mode", "channels_last", "count_include_pad", "kernel_shape", "pads", "strides", "dilations"]);
-  const { x, xs, xz, ys, yz } = params(OP, inputs, false);
+  const { x, xs, xz, ys, yz } = poolParams(OP, inputs, false);
   const channelsLast = intAttr(OP, attributes, "channels_last", 0) !== 0;
   const countIncludePad = intAttr(OP, attributes, "count_include_pad", 0) !== 0;
   if (intAttr(OP, attributes, "ceil_mode", 0) !== 0) throw new OpError(OP, "ceil_mode 1 is not measured");
@@ -124,8 +123,7 @@ function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes
   const batch = x.shape[0];
   const channels = channelsLast ? x.shape[x.shape.length - 1] : x.shape[1];
   const spatial = channelsLast ? x.shape.slice(1, 1 + r) : x.shape.slice(2);
-  const { dilations: _ignored, ...rest } = attributes;
-  const window = slidingWindow(OP, spatial, rest, undefined, false);
+  const window = slidingWindow(OP, spatial, attributes, undefined, false); // dilations are all 1 here
   for (let d = 0; d < r; d++) {
     if (window.padsBegin[d] >= window.kernel[d] || window.padsEnd[d] >= window.kernel[d]) throw new OpError(OP, `pads must be smaller than the kernel (onnxruntime refuses them)`);
   }
