@@ -273,8 +273,10 @@ async function runGlobal(cases: number, seed: number): Promise<void> {
       if (expected === "error") { tally.compare(name, [f(wins[0], q) === "error" ? 1 : 0], [1], () => `refused: ${describe(0)}`); continue; }
       tally.compare(name, wins.map((w) => { const r = f(w, q); return r === "error" ? NaN : r; }), expected, describe);
     }
+    const before = tally.values;
     tally.values += expected === "error" ? 1 : wins.length;
     tally.runs++;
+    if (Math.floor(before / 250_000) !== Math.floor(tally.values / 250_000)) tally.report(`QLinearGlobalAveragePool (seed ${seed}), so far`);
   }
   tally.report(`QLinearGlobalAveragePool (seed ${seed})`);
 }
