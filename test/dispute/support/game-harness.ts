@@ -16,7 +16,8 @@ import { commitModel, type ModelCommitment } from "../../../offchain/engine/comm
 import { treeDepth } from "../../../offchain/engine/commit/tensor-commitment.js";
 import type { Model } from "../../../offchain/engine/onnx/types.js";
 import { tensorBytes, type Tensor } from "../../../offchain/engine/tensor.js";
-import { sendMove, type MoveResult } from "../../../offchain/game/responder.js";
+import { callContract } from "../../../offchain/chain/contracts.js";
+import { encodeMove, sendMove, type MoveResult } from "../../../offchain/game/responder.js";
 import { nextMove, type GameTrace, type Move } from "../../../offchain/game/solver.js";
 import { challengerMoves, setupFromEvent, stateFromEvent, type GameSetup, type GameState } from "../../../offchain/game/types.js";
 import type { DisputeGame, JobMarket } from "../../../types/ethers-contracts/index.js";
@@ -415,4 +416,31 @@ export async function checkSolvency(w: World, accounts: readonly string[], conte
   expect(gameBalance >= held, `game insolvent (${context}): ${gameBalance} < ${held}`).to.equal(true);
   expect(gameBalance, `game balance != move bonds held (${context})`).to.equal(held);
   return { statuses };
+}
+
+/** What a call's revert decodes to (ChainError of offchain/chain/contracts.ts): name and args; throws if it did not revert. */
+export async function revertOf(p: Promise<unknown>): Promise<{ name: string; args: readonly unknown[] }> {
+  try {
+    await p;
+  } catch (e) {
+    const c = e as { errorName?: string; args?: readonly unknown[]; message?: string };
+    return { name: c.errorName ?? `(undecoded: ${String(c.message).split("\n")[0]})`, args: c.args ?? [] };
+  }
+  throw new Error("expected a revert, the call succeeded");
+}
+
+/** A contract call wrapped like the nodes wrap theirs, so that a revert names its custom error. */
+export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  return callContract(what, fn);
+}
+
+/**
+ * Sends a solver move like `sendMove`, but with a chosen bond (a deliberately wrong one): the
+ * calldata still comes from the project's `encodeMove`.
+ */
+export async function sendMoveWithValue(w: World, signer: HardhatEthersSigner, g: { gameId: bigint; setup: GameSetup }, state: GameState, move: Move, value: bigint): Promise<TransactionReceipt> {
+  const data = encodeMove(w.game.interface, g.gameId, g.setup, state, move);
+  const to = await w.game.getAddress();
+  const tx = await callContract(`game move ${move.kind}`, () => signer.sendTransaction({ to, data, value }));
+  return (await tx.wait())!;
 }
