@@ -1,6 +1,8 @@
 /**
- * A fuzzed invariant across move sequences, on ONE deployment with the real verifiers and the
- * tiny quantized model: several jobs (correct and wrong results, by several provers), many games,
+ * A fuzzed invariant across move sequences, on ONE deployment with the real verifiers and two
+ * registered models (the tiny quantized model, whose tensors fit one leaf pair, and the project
+ * CNN, which reaches every level incl. the tensor descent): several jobs (correct and wrong
+ * results, by several provers), many games,
  * and seeded random actions by everyone —
  *   valid solver moves from honest and lying traces; invalid ones: out of turn (wrong signer),
  *   wrong phase (a move of another phase's kind), stale state (a replay of an earlier move, or of
@@ -20,11 +22,15 @@
  * (default 800, ~30 s here; VERINFER_FULL=1 runs 4,000).
  */
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import { hexlify } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { DEVNET_GAME_PARAMS, DEVNET_PARAMS } from "../../offchain/chain/deploy.js";
 import type { Hex32 } from "../../offchain/engine/commit/hash.js";
-import { runWithFault, shiftElement } from "../../offchain/engine/exec/fault.js";
+import { commitModel } from "../../offchain/engine/commit/model-commit.js";
+import { FaultError, runWithFault, shiftElement } from "../../offchain/engine/exec/fault.js";
+import { decodeModel } from "../../offchain/engine/onnx/decode.js";
+import type { Model } from "../../offchain/engine/onnx/types.js";
 import { runReference } from "../../offchain/engine/exec/reference.js";
 import type { Tensor } from "../../offchain/engine/tensor.js";
 import { gameTrace } from "../../offchain/game/game-trace.js";
@@ -33,6 +39,9 @@ import { bisectionPoints, type GameTrace, type Move } from "../../offchain/game/
 import { projectSteps } from "../../offchain/game/steps.js";
 import { Trace } from "../../offchain/game/trace.js";
 import { Phase } from "../../offchain/game/types.js";
+import { digitSamples } from "../../offchain/quantize/data/digit-samples.js";
+import { mnistSplit } from "../../offchain/quantize/data/mnist.js";
+import { projectModel } from "../../offchain/quantize/project/project-model.js";
 import { Rng } from "../engine/support/prng.js";
 import { tinyModel, TINY_INPUT } from "../engine/support/tiny-model.js";
 import {
@@ -47,11 +56,12 @@ import {
   networkHelpers,
   parsed,
   postResult,
-  revertOf,
+  registerModel,
   sendMoveWithValue,
   Status,
   STUCK,
   submitAndClaim,
+  type JobModel,
   type World,
 } from "./support/game-harness.js";
 
@@ -60,13 +70,43 @@ const ACTIONS = Number(process.env.VERINFER_FUZZ_ACTIONS ?? (process.env.VERINFE
 const MAX_GAMES = 32;
 const MAX_JOBS = 10;
 
-const model = tinyModel();
-const feeds = new Map([["x", TINY_INPUT]]);
-const honestValues = runReference(model, feeds);
-/** Wrong results a prover may post (each survives to the outputs). */
-const WRONG: [number, number, number][] = [[1, 2, 3], [0, 4, -5], [3, 1, 2]];
-/** Lies a challenger may believe (they may vanish before the outputs: still lies about states). */
-const CHALLENGER_LIES: [number, number, number][] = [[0, 0, 3], [1, 1, -2], [2, 3, 4], [4, 0, 1]];
+/** The tiny model (no level 2: its tensors fit one leaf pair) and the project CNN (every level). */
+const tiny = tinyModel();
+const tinyFeeds = new Map([["x", TINY_INPUT]]);
+const cnn = decodeModel(readFileSync((await projectModel()).quantizedPath));
+const cnnFeeds = new Map(digitSamples(cnn, mnistSplit().evaluation.slice(0, 1))[0]!.feeds);
+
+/** A model's jobs in the fuzz: its honest run, wrong results a prover may post (each survives to
+ *  the outputs), and lies a challenger may believe (they may vanish: still lies about states). */
+interface Kit {
+  readonly name: string;
+  readonly m: JobModel;
+  readonly feeds: Map<string, Tensor>;
+  readonly honestValues: Map<string, Tensor>;
+  honest: GameTrace;
+  readonly wrong: Map<string, Tensor>[];
+  wrongTraces: GameTrace[];
+  challengerLies: GameTrace[];
+}
+
+function kit(name: string, model: Model, feeds: Map<string, Tensor>, wrongCandidates: [number | "last", number | "last", number][], challengerLies: [number, number, number][]): Kit & { lies: [number, number, number][] } {
+  const wrong: Map<string, Tensor>[] = [];
+  for (const [node, element, delta] of wrongCandidates) {
+    try {
+      wrong.push(runWithFault(model, feeds, { node, element, delta }).values);
+    } catch (e) {
+      if (!(e instanceof FaultError)) throw e;
+    }
+    if (wrong.length === 3) break;
+  }
+  if (wrong.length === 0) throw new Error(`${name}: no surviving lie among the candidates`);
+  return { name, m: { model, commitment: commitModel(model) }, feeds, honestValues: runReference(model, feeds), honest: undefined!, wrong, wrongTraces: [], challengerLies: [], lies: challengerLies };
+}
+
+const KITS = [
+  kit("tiny", tiny, tinyFeeds, [[1, 2, 3], [0, 4, -5], [3, 1, 2]], [[0, 0, 3], [1, 1, -2], [2, 3, 4], [4, 0, 1]]),
+  kit("cnn", cnn, cnnFeeds, [[1, 99, 9], [3, 40, 9], [2, 17, 9], [3, 99, 9], ["last", "last", 1], [6, 3, 5]], [[0, 300, 3], [2, 100, 7], [5, 200, -4], [6, 1, 2]]),
+];
 
 type Kind = "challenge" | "move" | "wrongSigner" | "wrongPhase" | "stale" | "wrongBond" | "garbage" | "warp" | "resolve" | "settle" | "finalize" | "withdraw" | "newJob";
 const WEIGHTS: [Kind, number][] = [
@@ -129,7 +169,14 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
 
   it(`keeps market and game solvent after every transaction, never changes a decided game, and never lets an honest prover be refuted (seed ${SEED})`, async () => {
     // A window of three hours keeps jobs challengeable across many clock expiries.
-    const w: World = await deployWorld(model, { ...DEVNET_PARAMS, challengeWindow: 3 * 3600 }, { ...DEVNET_GAME_PARAMS });
+    const w: World = await deployWorld(tiny, { ...DEVNET_PARAMS, challengeWindow: 3 * 3600 }, { ...DEVNET_GAME_PARAMS }, KITS[0]!.m.commitment);
+    await registerModel(w.registry, KITS[1]!.m.commitment);
+    for (const k of KITS) {
+      const traceOf = (values: ReadonlyMap<string, Tensor>): GameTrace => gameTrace(new Trace(k.m.commitment, values), projectSteps);
+      k.honest = traceOf(k.honestValues);
+      k.wrongTraces = k.wrong.map(traceOf);
+      k.challengerLies = k.lies.map(([node, element, delta]) => traceOf(runReference(k.m.model, k.feeds, { afterNode: (i, out) => (i === node ? shiftElement(out, element, delta) : out) })));
+    }
     const rng = new Rng(SEED);
     const requester = w.signers[1]!;
     const provers = w.signers.slice(2, 5);
@@ -137,16 +184,9 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
     const anyone = w.signers.slice(11, 14);
     const everyone = w.signers.slice(1, 14);
     const accounts = [...everyone.map((s) => s.address), w.marketParams.burnSink];
-    const traceOf = (values: ReadonlyMap<string, Tensor>): GameTrace => gameTrace(new Trace(w.commitment, values), projectSteps);
-    const honest = traceOf(honestValues);
-    const wrong = WRONG.map(([node, element, delta]) => runWithFault(model, feeds, { node, element, delta }).values);
-    const challengerLies = CHALLENGER_LIES.map(([node, element, delta]) =>
-      traceOf(runReference(model, feeds, { afterNode: (i, out) => (i === node ? shiftElement(out, element, delta) : out) })),
-    );
-    const wrongTraces = wrong.map(traceOf);
 
     /** Per job: its prover and the trace it defends (null: a correct result). */
-    const jobs = new Map<bigint, { prover: HardhatEthersSigner; lie: number | null }>();
+    const jobs = new Map<bigint, { prover: HardhatEthersSigner; lie: number | null; kit: Kit }>();
     const games: FuzzGame[] = [];
     const decided = new Map<bigint, bigint>();
     const counts = new Map<string, number>();
@@ -198,12 +238,14 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
 
     const newJob = async () => {
       const prover = rng.pick(provers);
-      const lie = rng.bool(0.5) ? rng.int(0, wrong.length - 1) : null;
-      const jobId = await submitAndClaim(w, requester, prover, feeds, FEE);
+      const k = rng.pick(KITS);
+      const lie = rng.bool(0.5) ? rng.int(0, k.wrong.length - 1) : null;
+      const jobId = await submitAndClaim(w, requester, prover, k.feeds, FEE, undefined, k.m);
       await check("submit and claim");
-      await postResult(w, prover, jobId, lie === null ? honestValues : wrong[lie]!);
+      await postResult(w, prover, jobId, lie === null ? k.honestValues : k.wrong[lie]!, undefined, k.m);
       await check("post");
-      jobs.set(jobId, { prover, lie });
+      jobs.set(jobId, { prover, lie, kit: k });
+      note(`job:${k.name}`);
     };
 
     for (let i = 0; i < 4; i++) await newJob();
@@ -250,7 +292,7 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
         case Phase.LeafPick: {
           const [left, right] = g.live.posted as [Hex32, Hex32];
           const node = s.node;
-          return { kind: "pickElement", left, right, offset: rng.int(0, 70), descriptor: honest.descriptor(node), inputTypes: honest.inputTypes(node) };
+          return { kind: "pickElement", left, right, offset: rng.int(0, 70), descriptor: g.live.challenger.trace.descriptor(node), inputTypes: g.live.challenger.trace.inputTypes(node) };
         }
         case Phase.OneStep: {
           const m = g.live.next();
@@ -277,7 +319,7 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
         { kind: "postChildren", nodes: [randomWord(rng), randomWord(rng)] },
         { kind: "pickChild", nodes: [...g.live.posted], index: 0 },
         { kind: "revealLeaves", left: randomWord(rng), right: randomWord(rng) },
-        { kind: "step", descriptor: honest.descriptor(0), inputTypes: honest.inputTypes(0), proof: "0x" },
+        { kind: "step", descriptor: g.live.challenger.trace.descriptor(0), inputTypes: g.live.challenger.trace.inputTypes(0), proof: "0x" },
       ];
       const own: Record<string, Phase[]> = {
         post: [Phase.StatesPost, Phase.AccPost],
@@ -309,8 +351,8 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
           const opened = await attempt(kind, label, () => call("challenge", () => challenge(w, who, jobId)));
           if (opened) {
             const j = jobs.get(jobId)!;
-            const challengerTrace = rng.bool(0.5) ? honest : rng.pick(challengerLies);
-            const proverTrace = j.lie === null ? honest : wrongTraces[j.lie]!;
+            const challengerTrace = rng.bool(0.5) ? j.kit.honest : rng.pick(j.kit.challengerLies);
+            const proverTrace = j.lie === null ? j.kit.honest : j.kit.wrongTraces[j.lie]!;
             games.push({ live: new LiveGame(w, opened, { signer: j.prover, trace: proverTrace }, { signer: who, trace: challengerTrace }), proverLied: j.lie !== null, deviated: { prover: false, challenger: false }, sent: [] });
           }
           break;
@@ -328,6 +370,7 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
           const r = await attempt(g.deviated[by] ? "garbage" : kind, `${label} ${move.kind} in game ${g.live.gameId}`, () => g.live.send(move));
           if (r) {
             g.sent.push({ state, move, by });
+            note(`sent:${move.kind}`);
             afterMove(g, r.receipt, label);
           } else {
             const [left] = await w.game.timeLeft(g.live.gameId);
@@ -461,7 +504,7 @@ describe(`dispute game under fuzzed move sequences (real verifiers, seed ${SEED}
     console.log(`      seed ${SEED}: ${txs} checked transactions, ${jobs.size} jobs, ${games.length} games; outcomes ${JSON.stringify(Object.fromEntries([...outcomes].map(([k, v]) => [String(k), v])))}`);
     console.log(`      ${JSON.stringify(Object.fromEntries([...counts].sort()))}`);
     // The sequence must have exercised the paths it claims to.
-    for (const key of ["move:ok", "wrongSigner:GameNotYourTurn", "wrongPhase:GameWrongPhase", "stale:GameStateMismatch", "wrongBond:GameWrongBond", "settle:ok", "resolve:ok"]) {
+    for (const key of ["move:ok", "sent:postChildren", "sent:pickChild", "sent:step", "job:cnn", "job:tiny", "wrongSigner:GameNotYourTurn", "wrongPhase:GameWrongPhase", "stale:GameStateMismatch", "wrongBond:GameWrongBond", "settle:ok", "resolve:ok"]) {
       expect(counts.get(key) ?? 0, `seed ${SEED}: never exercised ${key}`).to.be.greaterThan(0);
     }
   });

@@ -34,6 +34,7 @@ export interface World {
   readonly signers: HardhatEthersSigner[];
   readonly market: JobMarket;
   readonly game: DisputeGame;
+  readonly registry: ReturnType<typeof ModelRegistry__factory.connect>;
   readonly model: Model;
   readonly commitment: ModelCommitment;
   readonly marketParams: MarketParams;
@@ -48,10 +49,10 @@ export async function deployWorld(model: Model, market: MarketParams = { ...DEVN
   const deployer = signers[0]!;
   const { deployment } = await deployProtocol(deployer, { market, game });
   const registry = ModelRegistry__factory.connect(deployment.registry, deployer);
-  const p = commitment.parts;
-  await (await registry.register(commitment.modelId, { ...p, inputs: [...p.inputs], outputs: [...p.outputs], opsets: [...p.opsets] }, keccak256("0x01"), "file://model.onnx")).wait();
+  await registerModel(registry, commitment);
   return {
     signers,
+    registry,
     market: JobMarket__factory.connect(deployment.market!, deployer),
     game: DisputeGame__factory.connect(deployment.disputeGame!, deployer),
     model,
@@ -60,6 +61,18 @@ export async function deployWorld(model: Model, market: MarketParams = { ...DEVN
     gameParams: game,
     solver: { fanout: game.fanout, descentLevels: game.descentLevels },
   };
+}
+
+/** Registers one more model in a deployment (the registry is permissionless). */
+export async function registerModel(registry: World["registry"], commitment: ModelCommitment): Promise<void> {
+  const p = commitment.parts;
+  await (await registry.register(commitment.modelId, { ...p, inputs: [...p.inputs], outputs: [...p.outputs], opsets: [...p.opsets] }, keccak256(commitment.modelId), "file://model.onnx")).wait();
+}
+
+/** A model other than the world's own, for jobs on a second registered model. */
+export interface JobModel {
+  readonly model: Model;
+  readonly commitment: ModelCommitment;
 }
 
 export function inputsOf(model: Model, feeds: ReadonlyMap<string, Tensor>): Uint8Array[] {
@@ -71,9 +84,9 @@ export function outputsOf(model: Model, values: ReadonlyMap<string, Tensor>): Ui
 }
 
 /** Submits a job on `feeds` and has `prover` claim it; returns the job id. */
-export async function submitAndClaim(w: World, requester: HardhatEthersSigner, prover: HardhatEthersSigner, feeds: ReadonlyMap<string, Tensor>, fee = FEE, book?: GasBook): Promise<bigint> {
+export async function submitAndClaim(w: World, requester: HardhatEthersSigner, prover: HardhatEthersSigner, feeds: ReadonlyMap<string, Tensor>, fee = FEE, book?: GasBook, m: JobModel = w): Promise<bigint> {
   const deadline = (await networkHelpers.time.latest()) + 24 * 3600;
-  const r = await (await w.market.connect(requester).submitJob(w.commitment.modelId, inputsOf(w.model, feeds), ethers.ZeroAddress, deadline, { value: fee })).wait();
+  const r = await (await w.market.connect(requester).submitJob(m.commitment.modelId, inputsOf(m.model, feeds), ethers.ZeroAddress, deadline, { value: fee })).wait();
   book?.add(r!);
   const jobId = await w.market.jobCount();
   const claimed = await (await w.market.connect(prover).claimJob(jobId, { value: w.marketParams.proverBond })).wait();
@@ -81,8 +94,8 @@ export async function submitAndClaim(w: World, requester: HardhatEthersSigner, p
   return jobId;
 }
 
-export async function postResult(w: World, prover: HardhatEthersSigner, jobId: bigint, values: ReadonlyMap<string, Tensor>, book?: GasBook): Promise<void> {
-  const r = await (await w.market.connect(prover).postResult(jobId, outputsOf(w.model, values))).wait();
+export async function postResult(w: World, prover: HardhatEthersSigner, jobId: bigint, values: ReadonlyMap<string, Tensor>, book?: GasBook, m: JobModel = w): Promise<void> {
+  const r = await (await w.market.connect(prover).postResult(jobId, outputsOf(m.model, values))).wait();
   book?.add(r!);
 }
 
