@@ -12,10 +12,14 @@ import { DEVNET_GAME_PARAMS, DEVNET_PARAMS } from "../../offchain/chain/deploy.j
 import { commitModel } from "../../offchain/engine/commit/model-commit.js";
 import { runWithFault, shiftElement } from "../../offchain/engine/exec/fault.js";
 import { runReference } from "../../offchain/engine/exec/reference.js";
-import { DType, type Tensor } from "../../offchain/engine/tensor.js";
+import { DType, tensorBytes, type Tensor } from "../../offchain/engine/tensor.js";
 import { gameTrace } from "../../offchain/game/game-trace.js";
 import { sendMove } from "../../offchain/game/responder.js";
-import type { Move } from "../../offchain/game/solver.js";
+import type { GameTrace, Move } from "../../offchain/game/solver.js";
+import { Tag, taggedHash, toHex, type Hex32 } from "../../offchain/engine/commit/hash.js";
+import { encodeTensorType } from "../../offchain/engine/commit/tensor-type.js";
+import { leafChunk, merkleRoot } from "../../offchain/engine/commit/tensor-commitment.js";
+import { WordTree } from "../../offchain/engine/commit/word-tree.js";
 import { projectSteps } from "../../offchain/game/steps.js";
 import { Trace } from "../../offchain/game/trace.js";
 import { Phase } from "../../offchain/game/types.js";
@@ -86,6 +90,44 @@ async function timeOut(f: F, g: LiveGame): Promise<void> {
   await networkHelpers.time.increase(Number(left));
   await (await f.w.game.connect(f.anyone).resolveTimeout(g.gameId)).wait();
   g.done = true;
+}
+
+/**
+ * A prover trace whose node `node` output tensor carries one non-zero byte past its data (a
+ * malformed tensor: its commitment is not that of any tensor of its type), every later state
+ * built on that commitment. The engine refuses to commit such bytes, so the forged slot
+ * commitment and the states after it are rebuilt here from the honest trace's value tables.
+ */
+function paddingLiar(node: number, padByte: number): GameTrace {
+  const base = new Trace(commitment, honestValues);
+  const honestSide = gameTrace(base, projectSteps);
+  const slot = commitment.layout.nodeOutputSlots[node]!;
+  const y = base.valueOfSlot(slot);
+  const data = tensorBytes(y);
+  const padded = new Uint8Array(data.length + 1);
+  padded.set(data);
+  padded[data.length] = padByte;
+  const typeWord = encodeTensorType(y.dtype, y.shape);
+  expect(toHex(taggedHash(Tag.TENSOR, typeWord, merkleRoot(data)))).to.equal(base.states.slotCommitments[slot]);
+  const forgedRoot = merkleRoot(padded);
+  const forgedCommitment = taggedHash(Tag.TENSOR, typeWord, forgedRoot);
+  const slots = commitment.layout.names.length;
+  const table = (i: number): WordTree => {
+    const t = base.table(i);
+    return new WordTree(Tag.VALUE_TABLE_NODE, Array.from({ length: slots }, (_, j) => (j === slot ? forgedCommitment : t.leaf(j))));
+  };
+  const n = commitment.parts.nodeCount;
+  const stateRoot = (i: number): Hex32 => (i <= node ? base.stateRoot(i) : toHex(table(i).root));
+  return {
+    ...honestSide,
+    stateRoot,
+    opening: () => ({ ...honestSide.opening(), finalRoot: stateRoot(n), outputSiblings: commitment.layout.outputSlots.map((s) => table(n).proof(s).map((b) => toHex(b))) }),
+    transition: (i) => {
+      if (i !== node) throw new Error(`the forged trace only proves node ${node}'s transition`);
+      return { ...honestSide.transition(i), tensorRoot: toHex(forgedRoot) };
+    },
+    leafPair: (i, pair) => (i === node ? [toHex(leafChunk(padded, 2 * pair)), toHex(leafChunk(padded, 2 * pair + 1))] : honestSide.leafPair(i, pair)),
+  };
 }
 
 describe("dispute game, adversarial moves (real verifiers, tiny model)", function () {
@@ -290,6 +332,28 @@ describe("dispute game, adversarial moves (real verifiers, tiny model)", functio
       expect(await f.w.game.gameStatus(g.gameId)).to.equal(Status.InProgress);
       await timeOut(f, g);
       expect(await f.w.game.gameStatus(g.gameId)).to.equal(Status.ProverWon);
+    });
+
+    it("a prover whose committed output tensor has a non-zero padding lane loses at the element pick (\"padding lane not zero\"), even with correct outputs", async () => {
+      const f = await networkHelpers.loadFixture(fixture);
+      // QLinearMatMul's output is 4 bytes of a 64-byte leaf pair: the prover's trace commits a
+      // fifth, non-zero byte (the bytes past the data must be zero). Its posted outputs are the
+      // honest ones, so only its states are wrong.
+      const forged = paddingLiar(1, 7);
+      await postResult(f.w, f.prover, f.jobId, honestValues);
+      const g = await game(f, forged, honest);
+      await playUntil(g, isPhase(Phase.LeafPick));
+      const pick = g.next();
+      if (pick.kind !== "pickElement") throw new Error("expected an element pick");
+      expect(pick.offset, "the honest challenger points at the first padding byte").to.equal(4);
+      // A zero padding lane proves nothing: the pick reverts and the game goes on.
+      expect((await revertOf(g.send({ ...pick, offset: 8 }))).name).to.equal("GameStepNotRefuted");
+      const r = await g.send(pick);
+      const resolved = r.receipt.logs.map((l) => { try { return f.w.game.interface.parseLog(l); } catch { return null; } }).find((e) => e?.name === "GameResolved")!;
+      expect(decodeBytes32String(resolved.args.reason)).to.equal("padding lane not zero");
+      expect(await f.w.game.gameStatus(g.gameId)).to.equal(Status.ChallengerWon);
+      const bonds = await moveBondsOf(f.w, g.gameId);
+      expect(bonds.mc).to.equal(BigInt(g.movesBy.challenger) * MOVE_BOND);
     });
 
     it("an S_0 that does not match the model and the job's input cannot be opened: a run on another input reverts GameProofInvalid(inputs), a run of another model GameProofInvalid(input slot); the prover then loses on time", async () => {
