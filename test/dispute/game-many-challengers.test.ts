@@ -157,6 +157,37 @@ describe("dispute game: ten challengers at once (real verifiers, tiny model)", f
     expect(Number(diff), `finalize gas ${one.finalizeGas} (1 game) vs ${ten.finalizeGas} (10 games)`).to.be.at.most(300);
   });
 
+  it("the bound is a game's real worst case: with both sides always moving at the last second of their clocks, a game still ends within 2 x clockBudget + M x clockExtension of its opening", async () => {
+    for (const wrongResult of [true, false]) {
+      const f = await networkHelpers.loadFixture(fixture);
+      const { w, prover, jobId } = f;
+      const lie = runWithFault(model, feeds, { node: 1, element: 2, delta: 3 });
+      await postResult(w, prover, jobId, wrongResult ? lie.values : honestValues);
+      const honest = trace(honestValues);
+      const bound = 2 * w.gameParams.clockBudget + maxMoves(w, honest) * w.gameParams.clockExtension;
+      const opened = await challenge(w, f.challengers[0]!, jobId);
+      const g = new LiveGame(w, opened, { signer: prover, trace: wrongResult ? trace(lie.values) : honest }, { signer: f.challengers[0]!, trace: wrongResult ? honest : trace(challengerLie(1, 1, 2)) });
+      for (;;) {
+        // timeLeft is read at the latest block: the clock expires at latest + left.
+        const [left] = await w.game.timeLeft(g.gameId);
+        await networkHelpers.time.setNextBlockTimestamp((await networkHelpers.time.latest()) + Number(left) - 1);
+        if (!(await g.step()) || g.done) break;
+      }
+      if (!g.done) {
+        const [left] = await w.game.timeLeft(g.gameId);
+        await networkHelpers.time.increase(Number(left));
+        await (await w.game.connect(f.anyone).resolveTimeout(g.gameId)).wait();
+      }
+      const [status, decidedAt] = await w.game.gameResult(g.gameId);
+      const lasted = Number(decidedAt) - opened.openedAt;
+      console.log(`      ${wrongResult ? "wrong result, honest challenger" : "correct result, lying challenger"}: ${g.movesBy.prover + g.movesBy.challenger} moves, all at the last second: ${lasted} s of a ${bound} s bound`);
+      expect(status).to.equal(wrongResult ? Status.ChallengerWon : Status.ProverWon);
+      expect(lasted).to.be.at.most(bound);
+      // Every move spent (almost) a whole clock: the game ran far past one budget.
+      expect(lasted).to.be.greaterThan(w.gameParams.clockBudget);
+    }
+  });
+
   it("ten honest challengers against one wrong result: the first game to prove the fault takes the prover's bond less the burn, every other game closes (settled mid-game or after its own win) and refunds its challenger plus the prover's move bonds in it", async () => {
     const f = await networkHelpers.loadFixture(fixture);
     const { w, prover, requester, jobId } = f;
