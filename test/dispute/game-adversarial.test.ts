@@ -30,6 +30,7 @@ import {
   burnOf,
   call,
   challenge,
+  clocksOf,
   deployWorld,
   ethers,
   expectCredits,
@@ -225,9 +226,8 @@ describe("dispute game, adversarial moves (real verifiers, tiny model)", functio
         const g = await game(f);
         await playUntil(g, isPhase(side === "prover" ? Phase.Transition : Phase.LeafPick));
         expect(g.toMove).to.equal(side);
-        const slot = await f.w.game.gameSlot(g.gameId);
-        const budget = Number(side === "prover" ? slot.proverLeft : slot.challengerLeft);
-        const expiry = Number(slot.lastMoveAt) + budget;
+        const slot = await clocksOf(f.w, g.gameId);
+        const expiry = slot.lastMoveAt + (side === "prover" ? slot.proverLeft : slot.challengerLeft);
         await networkHelpers.time.setNextBlockTimestamp(expiry - 1);
         await expect(f.w.game.connect(f.anyone).resolveTimeout(g.gameId)).to.be.revertedWithCustomError(f.w.game, "GameClockNotExpired").withArgs(g.gameId, 1);
         await networkHelpers.time.setNextBlockTimestamp(expiry);
@@ -242,8 +242,8 @@ describe("dispute game, adversarial moves (real verifiers, tiny model)", functio
         await postResult(f.w, f.prover, f.jobId, wrong);
         const g = await game(f);
         await playUntil(g, isPhase(Phase.StatesPick));
-        const slot = await f.w.game.gameSlot(g.gameId);
-        const expiry = Number(slot.lastMoveAt) + Number(slot.challengerLeft);
+        const slot = await clocksOf(f.w, g.gameId);
+        const expiry = slot.lastMoveAt + slot.challengerLeft;
         await networkHelpers.time.setNextBlockTimestamp(atExpiry ? expiry : expiry - 1);
         if (atExpiry) {
           const r = await revertOf(g.send());
@@ -252,22 +252,22 @@ describe("dispute game, adversarial moves (real verifiers, tiny model)", functio
           continue;
         }
         await g.send();
-        const afterPick = await f.w.game.gameSlot(g.gameId);
-        expect(afterPick.challengerLeft, "the challenger spent all but 1 s").to.equal(1n);
+        const afterPick = await clocksOf(f.w, g.gameId);
+        expect(afterPick.challengerLeft, "the challenger spent all but 1 s").to.equal(1);
         // The prover answers (the transition) at the last second of its own clock: it moves again
         // next (the leaf reveal), so its own clock is lifted to the extension; once it reveals,
         // the challenger, left with 1 s, is lifted to the extension too.
-        const proverExpiry = Number(afterPick.lastMoveAt) + Number(afterPick.proverLeft);
+        const proverExpiry = afterPick.lastMoveAt + afterPick.proverLeft;
         await networkHelpers.time.setNextBlockTimestamp(proverExpiry - 1);
         await g.send();
-        const afterTransition = await f.w.game.gameSlot(g.gameId);
+        const afterTransition = await clocksOf(f.w, g.gameId);
         expect(afterTransition.challengerToMove).to.equal(false);
-        expect(afterTransition.proverLeft).to.equal(BigInt(EXTENSION));
-        expect(afterTransition.challengerLeft).to.equal(1n);
+        expect(afterTransition.proverLeft).to.equal(EXTENSION);
+        expect(afterTransition.challengerLeft).to.equal(1);
         await g.send();
-        const after = await f.w.game.gameSlot(g.gameId);
+        const after = await clocksOf(f.w, g.gameId);
         expect(after.challengerToMove).to.equal(true);
-        expect(after.challengerLeft).to.equal(BigInt(EXTENSION));
+        expect(after.challengerLeft).to.equal(EXTENSION);
         // With its extension the honest challenger still wins.
         await playUntil(g);
         expect(await f.w.game.gameStatus(g.gameId)).to.equal(Status.ChallengerWon);

@@ -164,6 +164,16 @@ export class GasBook {
 
 export const burnOf = (w: World, x: bigint): bigint => (x * BigInt(w.marketParams.burnBps)) / 10_000n;
 
+/**
+ * A game's clocks as numbers (the one place that reads the game's packed slot for clocks, so a
+ * change of its layout is fixed here): seconds left on each clock when its turn began, when the
+ * side to move got its turn, and whose turn it is.
+ */
+export async function clocksOf(w: World, gameId: bigint): Promise<{ proverLeft: number; challengerLeft: number; lastMoveAt: number; challengerToMove: boolean }> {
+  const s = await w.game.gameSlot(gameId);
+  return { proverLeft: Number(s.proverLeft), challengerLeft: Number(s.challengerLeft), lastMoveAt: Number(s.lastMoveAt), challengerToMove: s.challengerToMove };
+}
+
 /** Move bonds each side paid into a game so far (the game's own counters). */
 export async function moveBondsOf(w: World, gameId: bigint): Promise<{ mp: bigint; mc: bigint }> {
   const s = await w.game.gameSlot(gameId);
