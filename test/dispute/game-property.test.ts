@@ -14,7 +14,7 @@
  *
  * Seed: VERINFER_SEED (default below), printed in every test name; each (node, role) test seeds
  * its own generator from it, so one failing test reruns alone. Cases per (node, role):
- * VERINFER_PROPERTY_CASES, default 40 (640 games, ~45 s here); VERINFER_FULL=1 runs 250 (4,000 games).
+ * VERINFER_PROPERTY_CASES, default 25 (400 games, ~30 s on an idle machine, ~70 s on a busy one); VERINFER_FULL=1 runs 250 (4,000 games).
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
@@ -51,7 +51,7 @@ import {
 } from "./support/game-harness.js";
 
 const SEED = Number(process.env.VERINFER_SEED ?? 0x6a3e5) >>> 0;
-const CASES = Number(process.env.VERINFER_PROPERTY_CASES ?? (process.env.VERINFER_FULL === "1" ? 250 : 40));
+const CASES = Number(process.env.VERINFER_PROPERTY_CASES ?? (process.env.VERINFER_FULL === "1" ? 250 : 25));
 /** Redraws of (element, delta) before a node is declared to have no surviving lie. */
 const REDRAWS = 400;
 const NODES = 8; // the project CNN: QuantizeLinear, QLinearConv, MaxPool, QLinearConv, MaxPool, Flatten, QGemm, DequantizeLinear
