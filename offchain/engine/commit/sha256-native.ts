@@ -31,7 +31,13 @@ export interface HashBackend {
 
 const ADDON_PATH = new URL("../../../build/Release/verinfer_sha256.node", import.meta.url).pathname;
 
-function loadAddon(): { addon?: NativeSha256; error?: string } {
+/** The addon, or why it did not load. */
+export interface AddonLoad {
+  readonly addon?: NativeSha256;
+  readonly error?: string;
+}
+
+function loadAddon(): AddonLoad {
   try {
     return { addon: createRequire(import.meta.url)(ADDON_PATH) as NativeSha256 };
   } catch (e) {
@@ -48,7 +54,8 @@ function choiceFromEnv(): HashBackendChoice {
   throw new Error(`VERINFER_HASH must be auto, native or js, got "${v}"`);
 }
 
-function resolveBackend(choice: HashBackendChoice): HashBackend {
+/** The backend a choice gives with this load result (pure; exported for the fallback's tests). */
+export function resolveBackend(choice: HashBackendChoice, loaded: AddonLoad): HashBackend {
   if (choice === "js") return { name: "js", native: undefined, warning: undefined };
   if (loaded.addon) return { name: `native ${loaded.addon.kernel}`, native: loaded.addon, warning: undefined };
   if (choice === "native") throw new Error(`VERINFER_HASH=native, but the native SHA-256 addon is ${loaded.error}`);
@@ -59,7 +66,7 @@ function resolveBackend(choice: HashBackendChoice): HashBackend {
   };
 }
 
-let current: HashBackend = resolveBackend(choiceFromEnv());
+let current: HashBackend = resolveBackend(choiceFromEnv(), loaded);
 
 /** The backend in use. */
 export function hashBackend(): HashBackend {
@@ -74,7 +81,7 @@ export function nativeAddon(): NativeSha256 | undefined {
 /** Switches the backend for this process (tests and benchmarks); returns the previous one. */
 export function useHashBackend(choice: HashBackendChoice): HashBackend {
   const previous = current;
-  current = resolveBackend(choice);
+  current = resolveBackend(choice, loaded);
   return previous;
 }
 
