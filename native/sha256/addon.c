@@ -6,6 +6,13 @@
  *     output[outOffset + 32 i ..) = SHA-256(tag || input[inOffset + 64 i .. +64)), i < count
  *   hashBytes(input, inOffset, length, output, outOffset[, kernel])
  *     output[outOffset .. +32) = SHA-256(input[inOffset .. inOffset + length))
+ *   tensorRoot(data, output[, kernel])
+ *     output[0 .. 32) = the tensor tree root of `data` (docs/SPEC.md section 3), in one call
+ *   tensorCommitment(typeWord, data, output[, kernel])
+ *     output[0 .. 32) = H(0x02 || typeWord || tensorRoot(data)), the tensor commitment
+ *   listCommitment(commitments, output[, kernel])
+ *     output[0 .. 32) = H(0x03 || u32 k || c_0 || ... || c_{k-1}) of k "0x"-hex commitments
+ *     (docs/SPEC.md section 3, a list commitment), the hex decoded here in the same call
  *   kernel   the kernel chosen at load by CPUID: "sha-ni" or "portable"
  *   kernels  every kernel this CPU can run (the optional `kernel` argument picks one; tests)
  *
@@ -16,7 +23,9 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sha256-level.h"
@@ -174,6 +183,130 @@ static napi_value HashBytes(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The tree and commitment calls share everything but the header. */
+static napi_value tree_call(napi_env env, napi_callback_info info, int with_header) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  const size_t need = with_header ? 3 : 2;
+  if (argc < need) {
+    return throw_type_error(env, with_header ? "tensorCommitment(typeWord, data, output[, kernel]) takes 3 or 4 arguments"
+                                             : "tensorRoot(data, output[, kernel]) takes 2 or 3 arguments");
+  }
+  uint8_t *type_word = NULL, *data, *out;
+  size_t type_len = 0, data_len, out_len;
+  size_t at = 0;
+  if (with_header) {
+    if (!get_bytes(env, argv[at++], "typeWord", &type_word, &type_len)) return NULL;
+    if (type_len != 32) {
+      char m[80];
+      snprintf(m, sizeof m, "typeWord must be 32 bytes, got %zu", type_len);
+      return throw_type_error(env, m);
+    }
+  }
+  if (!get_bytes(env, argv[at++], "data", &data, &data_len)) return NULL;
+  if (!get_bytes(env, argv[at++], "output", &out, &out_len)) return NULL;
+  if (out_len < 32) {
+    char m[80];
+    snprintf(m, sizeof m, "output of %zu bytes holds no digest", out_len);
+    return throw_type_error(env, m);
+  }
+  const kernel_t *k = get_kernel(env, argc, argv, at);
+  if (k == NULL) return NULL;
+  uint8_t pair[64];
+  if (sha256_tensor_root(k->level, data_len == 0 ? pair : data, data_len, pair + 32) != 0) {
+    char m[120];
+    snprintf(m, sizeof m, "a tensor of %zu bytes exceeds tree depth %d (or its work memory)", data_len, SHA256_TREE_MAX_DEPTH);
+    return throw_type_error(env, m);
+  }
+  if (with_header) {
+    memcpy(pair, type_word, 32);
+    k->level(0x02, pair, out, 1); /* Tag.TENSOR: H(0x02 || typeWord || root) */
+  } else {
+    memcpy(out, pair + 32, 32);
+  }
+  return NULL;
+}
+
+static napi_value TensorRoot(napi_env env, napi_callback_info info) {
+  return tree_call(env, info, 0);
+}
+
+static napi_value TensorCommitment(napi_env env, napi_callback_info info) {
+  return tree_call(env, info, 1);
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Lists up to this many commitments hash from the stack; longer ones get a heap message. */
+#define LIST_STACK_ITEMS 16
+
+static napi_value ListCommitment(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "listCommitment(commitments, output[, kernel]) takes 2 or 3 arguments");
+  bool is_array = false;
+  uint32_t k = 0;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &k) != napi_ok) {
+    return throw_type_error(env, "commitments must be an array of 0x-prefixed 32-byte hex strings");
+  }
+  uint8_t *out;
+  size_t out_len;
+  if (!get_bytes(env, argv[1], "output", &out, &out_len)) return NULL;
+  if (out_len < 32) {
+    char m[80];
+    snprintf(m, sizeof m, "output of %zu bytes holds no digest", out_len);
+    return throw_type_error(env, m);
+  }
+  const kernel_t *kern = get_kernel(env, argc, argv, 2);
+  if (kern == NULL) return NULL;
+  /* k <= 2^32 - 1, so 5 + 32 k fits in 64 bits. */
+  const uint64_t length = 5 + 32 * (uint64_t)k;
+  if (length > SIZE_MAX) return throw_type_error(env, "commitments: list too long");
+  uint8_t stack_message[5 + 32 * LIST_STACK_ITEMS];
+  uint8_t *message = k <= LIST_STACK_ITEMS ? stack_message : malloc((size_t)length);
+  if (message == NULL) return throw_type_error(env, "commitments: list too long to hash");
+  message[0] = 0x03; /* Tag.TENSOR_LIST */
+  message[1] = (uint8_t)(k >> 24);
+  message[2] = (uint8_t)(k >> 16);
+  message[3] = (uint8_t)(k >> 8);
+  message[4] = (uint8_t)k;
+  for (uint32_t i = 0; i < k; i++) {
+    napi_value item;
+    /* 66 characters plus the terminator; a longer string is caught by its reported length. */
+    char hex[68];
+    size_t got = 0;
+    int ok = napi_get_element(env, argv[0], i, &item) == napi_ok &&
+             napi_get_value_string_latin1(env, item, hex, sizeof hex, &got) == napi_ok && got == 66 && hex[0] == '0' && hex[1] == 'x';
+    for (int j = 0; ok && j < 32; j++) {
+      const int hi = hex_digit(hex[2 + 2 * j]), lo = hex_digit(hex[3 + 2 * j]);
+      if (hi < 0 || lo < 0) ok = 0;
+      else message[5 + 32 * (size_t)i + j] = (uint8_t)(hi << 4 | lo);
+    }
+    if (!ok) {
+      if (message != stack_message) free(message);
+      /* A pending exception (a throwing getter) stays the one thrown. */
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) return NULL;
+      char m[120];
+      snprintf(m, sizeof m, "commitments[%u] is not a 0x-prefixed 32-byte hex string", i);
+      return throw_type_error(env, m);
+    }
+  }
+  uint8_t digest[32];
+  kern->bytes(message, (size_t)length, digest);
+  memcpy(out, digest, 32);
+  if (message != stack_message) free(message);
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   sha256_init_tables();
 #ifdef VERINFER_HAVE_SHANI_KERNEL
@@ -195,6 +328,12 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "hashLevel", fn);
   napi_create_function(env, "hashBytes", NAPI_AUTO_LENGTH, HashBytes, NULL, &fn);
   napi_set_named_property(env, exports, "hashBytes", fn);
+  napi_create_function(env, "tensorRoot", NAPI_AUTO_LENGTH, TensorRoot, NULL, &fn);
+  napi_set_named_property(env, exports, "tensorRoot", fn);
+  napi_create_function(env, "tensorCommitment", NAPI_AUTO_LENGTH, TensorCommitment, NULL, &fn);
+  napi_set_named_property(env, exports, "tensorCommitment", fn);
+  napi_create_function(env, "listCommitment", NAPI_AUTO_LENGTH, ListCommitment, NULL, &fn);
+  napi_set_named_property(env, exports, "listCommitment", fn);
   return exports;
 }
 

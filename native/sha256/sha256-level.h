@@ -38,6 +38,17 @@ void sha256_level_portable(uint8_t tag, const uint8_t *in, uint8_t *out, size_t 
 /* SHA-256 of an arbitrary message, portable C. */
 void sha256_bytes_portable(const uint8_t *msg, size_t len, uint8_t out[32]);
 
+/*
+ * The tensor tree of docs/SPEC.md section 3 over any level kernel: `len` bytes cut into 32-byte
+ * leaves (the last zero-padded), the leaf count padded with zero leaves to W = max(2, 2^ceil(log2
+ * n)); nodes over two leaves H(0x00 || l || r), over two nodes H(0x01 || l || r). The twin of
+ * merkleRoot in offchain/engine/commit/tensor-commitment.ts (the reference). One call per tensor
+ * instead of one per level: for a small tensor the calls cost more than the hashing.
+ * Returns 0, or -1 when the tree would exceed depth 32 or its work memory cannot be allocated.
+ */
+#define SHA256_TREE_MAX_DEPTH 32
+int sha256_tensor_root(sha256_level_fn level, const uint8_t *data, size_t len, uint8_t root[32]);
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define VERINFER_HAVE_SHANI_KERNEL 1
 /* Nonzero when the CPU has the SHA extensions and the SSSE3/SSE4.1 shuffles the kernel uses. */

@@ -263,9 +263,14 @@ export function hashNode(tag: number, left: Uint8Array, right: Uint8Array, out: 
   hashPairsLevel(tag, PAIR, out, 1, 0, outOffset);
 }
 
-/** SHA-256 of a whole message into out[outOffset .. +32), on the backend in use (node:crypto's one-shot hash without the addon). */
-export function sha256Into(message: Uint8Array, out: Uint8Array, outOffset = 0): void {
+/**
+ * SHA-256 of message[0 .. length) into out[0 .. 32), on the backend in use (without the addon,
+ * node:crypto's one-shot hash).
+ */
+export function sha256Into(message: Uint8Array, length: number, out: Uint8Array): void {
+  if (!Number.isInteger(length) || length < 0 || length > message.length) throw new RangeError(`message of ${message.length} bytes has no ${length} bytes`);
+  if (out.length < 32) throw new RangeError(`output of ${out.length} bytes holds no digest`);
   const native = hashBackend().native;
-  if (native !== undefined) native.hashBytes(message, 0, message.length, out, outOffset);
-  else out.set(cryptoHash("sha256", message, "buffer"), outOffset);
+  if (native !== undefined) native.hashBytes(message, 0, length, out, 0);
+  else out.set(cryptoHash("sha256", message.subarray(0, length), "buffer"));
 }

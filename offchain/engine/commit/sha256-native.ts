@@ -17,6 +17,12 @@ export interface NativeSha256 {
   readonly kernels: readonly string[];
   hashLevel(tag: number, input: Uint8Array, inOffset: number, output: Uint8Array, outOffset: number, count: number, kernel?: string): void;
   hashBytes(input: Uint8Array, inOffset: number, length: number, output: Uint8Array, outOffset: number, kernel?: string): void;
+  /** The tensor tree root (docs/SPEC.md section 3) in one call: merkleRoot's twin. */
+  tensorRoot(data: Uint8Array, output: Uint8Array, kernel?: string): void;
+  /** H(0x02 ‖ typeWord ‖ tensorRoot(data)): commitBytes's twin, given the type word. */
+  tensorCommitment(typeWord: Uint8Array, data: Uint8Array, output: Uint8Array, kernel?: string): void;
+  /** H(0x03 ‖ u32 k ‖ c_0 ‖ …) of k 0x-hex commitments, decoded in the same call: commitTensorList's twin. */
+  listCommitment(commitments: readonly string[], output: Uint8Array, kernel?: string): void;
 }
 
 export type HashBackendChoice = "auto" | "native" | "js";

@@ -10,6 +10,7 @@
 import { type DType, type Tensor, tensorBytes } from "../tensor.js";
 import { Tag, taggedHash, toHex, type Hex32 } from "./hash.js";
 import { hashPairsLevel, sha256Into } from "./sha256-batch.js";
+import { hashBackend } from "./sha256-native.js";
 import { encodeTensorType, tensorByteLength, writeTensorType } from "./tensor-type.js";
 
 export const LEAF_BYTES = 32;
@@ -122,8 +123,15 @@ function merkleRootWork(bytes: Uint8Array, at: number): Buffer {
   return work;
 }
 
-/** Merkle root of a byte string's padded leaf tree. */
+/** Merkle root of a byte string's padded leaf tree (on the native backend: the addon's tree, one call). */
 export function merkleRoot(bytes: Uint8Array): Buffer {
+  treeDepth(bytes.length); // refuses a tree too deep, with the JS message
+  const native = hashBackend().native;
+  if (native !== undefined) {
+    const root = Buffer.allocUnsafe(LEAF_BYTES);
+    native.tensorRoot(bytes, root);
+    return root;
+  }
   return Buffer.from(merkleRootWork(bytes, 0).subarray(0, LEAF_BYTES));
 }
 
@@ -155,7 +163,8 @@ export function rootFromProof(leaf: Uint8Array, index: number, siblings: readonl
   return Buffer.from(h);
 }
 
-/** The commitment's digest (synchronous, so one for every call). */
+/** The commitment's type word and digest (synchronous, so one of each for every call). */
+const TYPE_WORD = Buffer.alloc(LEAF_BYTES);
 const DIGEST = Buffer.alloc(LEAF_BYTES);
 
 /** Commitment of a tensor given as its type and little-endian bytes. */
@@ -164,11 +173,20 @@ export function commitBytes(dtype: DType, shape: readonly number[], bytes: Uint8
   if (bytes.length !== expected) {
     throw new Error(`tensor of shape [${shape.join(",")}] needs ${expected} bytes, got ${bytes.length}`);
   }
-  // The header typeWord ‖ root is one 65-byte message like a tree node: the root lands right
-  // after the type word in the work buffer, and the pair is hashed where it lies.
-  const work = merkleRootWork(bytes, LEAF_BYTES);
-  writeTensorType(dtype, shape, work, 0);
-  hashPairsLevel(Tag.TENSOR, work, DIGEST, 1);
+  treeDepth(bytes.length); // refuses a tree too deep, with the JS message
+  const native = hashBackend().native;
+  if (native !== undefined) {
+    // The whole tree and the header in one native call: for a job's small output, a call per
+    // level and the JS between them cost more than the three compressions themselves.
+    writeTensorType(dtype, shape, TYPE_WORD, 0);
+    native.tensorCommitment(TYPE_WORD, bytes, DIGEST);
+  } else {
+    // The header typeWord ‖ root is one 65-byte message like a tree node: the root lands right
+    // after the type word in the work buffer, and the pair is hashed where it lies.
+    const work = merkleRootWork(bytes, LEAF_BYTES);
+    writeTensorType(dtype, shape, work, 0);
+    hashPairsLevel(Tag.TENSOR, work, DIGEST, 1);
+  }
   return `0x${DIGEST.toString("hex")}`;
 }
 
@@ -183,16 +201,25 @@ const LIST_DIGEST = Buffer.alloc(32);
 
 /** Commitment of an ordered list of tensor commitments (a job's inputs, a result's outputs). */
 export function commitTensorList(commitments: readonly Hex32[]): Hex32 {
-  const length = 5 + 32 * commitments.length;
+  const native = hashBackend().native;
+  if (native !== undefined) {
+    // One native call decodes and hashes the list (the same TypeError on a malformed commitment).
+    native.listCommitment(commitments, LIST_DIGEST);
+    return `0x${LIST_DIGEST.toString("hex")}`;
+  }
+  const k = commitments.length;
+  const length = 5 + 32 * k;
   if (listMessage.length < length) listMessage = Buffer.alloc(length);
-  listMessage[0] = Tag.TENSOR_LIST;
-  listMessage.writeUInt32BE(commitments.length, 1);
-  commitments.forEach((c, i) => {
+  const m = listMessage;
+  m[0] = Tag.TENSOR_LIST;
+  m.writeUInt32BE(k, 1);
+  for (let i = 0; i < k; i++) {
+    const c = commitments[i]!;
     // write() stops at the first non-hex character: a short count is a malformed commitment.
-    if (c.length !== 66 || c[0] !== "0" || c[1] !== "x" || listMessage.write(c.slice(2), 5 + 32 * i, "hex") !== 32) {
-      throw new Error(`a list commitment takes 0x-prefixed 32-byte hex commitments, got "${c}"`);
+    if (c.length !== 66 || c[0] !== "0" || c[1] !== "x" || m.write(c.slice(2), 5 + 32 * i, "hex") !== 32) {
+      throw new TypeError(`commitments[${i}] is not a 0x-prefixed 32-byte hex string`);
     }
-  });
-  sha256Into(listMessage.subarray(0, length), LIST_DIGEST);
+  }
+  sha256Into(m, length, LIST_DIGEST);
   return `0x${LIST_DIGEST.toString("hex")}`;
 }
