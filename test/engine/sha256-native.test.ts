@@ -42,6 +42,9 @@ const LEVEL_SIZES = [...new Set([0, 1, 2, 3, 5, 7, ...Array.from({ length: 13 },
 
 const addon: NativeSha256 | undefined = nativeAddon();
 
+/** Byte lengths around every leaf count 2^k - 1, 2^k, 2^k + 1 (k = 0..12), and inside a leaf. */
+const TREE_LENGTHS = [...new Set([0, 1, 31, 32, 33, 63, 64, 65, ...Array.from({ length: 13 }, (_, k) => [2 ** k - 1, 2 ** k, 2 ** k + 1].flatMap((n) => [32 * n - 1, 32 * n, 32 * n + 1])).flat()])].filter((n) => n >= 0).sort((a, b) => a - b);
+
 describe("sha256-native: the addon", () => {
   it("is built (required under CI, where a C compiler is present; elsewhere the JS hasher stands in)", function () {
     if (addon === undefined) {
@@ -118,6 +121,33 @@ describe("sha256-native: every kernel against the JS batch hasher and node:crypt
         }
       });
 
+      it("tensorRoot, tensorCommitment and listCommitment equal the JS tree, header and list at every leaf-count boundary", () => {
+        const rng = new Rng(14);
+        const previous = useHashBackend("js");
+        try {
+          const out = new Uint8Array(32);
+          for (const len of TREE_LENGTHS) {
+            const bytes = randomBytes(rng, len);
+            addon!.tensorRoot(bytes, out, kernel);
+            if (!merkleRoot(bytes).equals(out)) expect.fail(`root of ${len} bytes`);
+            const typeWord = Buffer.alloc(32);
+            typeWord[0] = 2; // uint8, rank 1
+            typeWord[1] = 1;
+            typeWord.writeUIntBE(len, 2, 3);
+            addon!.tensorCommitment(typeWord, bytes, out, kernel);
+            if (`0x${Buffer.from(out).toString("hex")}` !== commitBytes(2 as DType, [len], bytes)) expect.fail(`commitment of ${len} bytes`);
+          }
+          for (const k of [0, 1, 2, 3, 15, 16, 17, 40]) {
+            const list = Array.from({ length: k }, () => `0x${Buffer.from(randomBytes(rng, 32)).toString("hex")}` as `0x${string}`);
+            if (k === 3) list[1] = list[1]!.toUpperCase().replace("0X", "0x") as `0x${string}`; // upper-case hex decodes alike
+            addon!.listCommitment(list, out, kernel);
+            expect(`0x${Buffer.from(out).toString("hex")}`, `list of ${k}`).to.equal(commitTensorList(list));
+          }
+        } finally {
+          restoreHashBackend(previous);
+        }
+      });
+
       it("hashBytes equals node:crypto on every length 0..300 and some large ones", () => {
         const rng = new Rng(13);
         const out = new Uint8Array(40);
@@ -151,9 +181,7 @@ describe("sha256-native: the trees on every backend", () => {
 
   it("merkleRoot, merkleLevels and commitBytes agree across backends at every leaf-count boundary", () => {
     const rng = new Rng(21);
-    // Byte lengths around every leaf count 2^k - 1, 2^k, 2^k + 1 (k = 0..12), and inside a leaf.
-    const lengths = [...new Set([0, 1, 31, 32, 33, 63, 64, 65, ...Array.from({ length: 13 }, (_, k) => [2 ** k - 1, 2 ** k, 2 ** k + 1].flatMap((n) => [32 * n - 1, 32 * n, 32 * n + 1])).flat()])].filter((n) => n >= 0);
-    for (const len of lengths) {
+    for (const len of TREE_LENGTHS) {
       const bytes = randomBytes(rng, len);
       const want = referenceRoot(bytes);
       const got = HASH_BACKENDS.map((b) => {
@@ -205,6 +233,23 @@ describe("sha256-native: the trees on every backend", () => {
         expect(commitBytes(v.dtype as DType, v.shape, bytes), `${b}: ${v.name}`).to.equal(v.commitment);
       }
       for (const l of vectors.lists) expect(commitTensorList(l.commitments), `${b}: list of ${l.commitments.length}`).to.equal(l.commitment);
+    }
+  });
+});
+
+describe("sha256-native: malformed list commitments", () => {
+  it("throw the same TypeError on every backend", () => {
+    const good = `0x${"ab".repeat(32)}` as const;
+    const bad = ["0x", `0x${"ab".repeat(31)}`, `0x${"ab".repeat(32)}0`, `0X${"ab".repeat(32)}`, `0x${"ag".repeat(32)}`, `ab${"ab".repeat(32)}`, `0x${"ab".repeat(31)}a `];
+    for (const b of HASH_BACKENDS) {
+      const previous = useHashBackend(b);
+      try {
+        for (const c of bad) {
+          expect(() => commitTensorList([good, c as `0x${string}`]), `${b}: "${c}"`).to.throw(TypeError, /^commitments\[1\] is not a 0x-prefixed 32-byte hex string$/);
+        }
+      } finally {
+        restoreHashBackend(previous);
+      }
     }
   });
 });
@@ -321,6 +366,34 @@ describe("sha256-native: hostile arguments at the Node-API boundary", () => {
     a.hashLevel(0, detached, 0, out, 0, 0);
     a.hashBytes(detached, 0, 0, out, 0);
     expect(Buffer.from(out).equals(createHash("sha256").digest())).to.equal(true);
+  });
+
+  it("refuses bad arguments to the tree, commitment and list calls", () => {
+    const a = addon!;
+    const out = new Uint8Array(32);
+    const tr = a.tensorRoot as unknown as (...args: unknown[]) => void;
+    const tc = a.tensorCommitment as unknown as (...args: unknown[]) => void;
+    const lc = a.listCommitment as unknown as (...args: unknown[]) => void;
+    refuses("tensorRoot()", () => tr(), /takes 2 or 3 arguments/);
+    refuses("tensorRoot(string)", () => tr("abc", out), /data must be a Uint8Array/);
+    refuses("tensorRoot short output", () => tr(new Uint8Array(5), new Uint8Array(31)), /output of 31 bytes holds no digest/);
+    refuses("tensorRoot Int8Array", () => tr(new Int8Array(5), out), /data must be a Uint8Array, not another typed array/);
+    refuses("tensorCommitment()", () => tc(new Uint8Array(32)), /takes 3 or 4 arguments/);
+    refuses("tensorCommitment 31-byte type word", () => tc(new Uint8Array(31), new Uint8Array(5), out), /typeWord must be 32 bytes, got 31/);
+    refuses("tensorCommitment kernel", () => tc(new Uint8Array(32), new Uint8Array(5), out, "nope"), /kernel "nope" is not available/);
+    refuses("listCommitment()", () => lc([]), /takes 2 or 3 arguments/);
+    for (const bad of [null, "0x00", {}, new Uint8Array(32), { length: 1, 0: `0x${"00".repeat(32)}` }]) {
+      refuses(`listCommitment(${Object.prototype.toString.call(bad)})`, () => lc(bad, out), /commitments must be an array/);
+    }
+    for (const bad of [7, null, undefined, {}, `0x${"00".repeat(31)}`, `0x${"00".repeat(33)}`, `0x${"zz".repeat(32)}`, `0x${"é".repeat(64)}`]) {
+      refuses(`listCommitment([${String(bad)}])`, () => lc([`0x${"00".repeat(32)}`, bad], out), /^commitments\[1\] is not a 0x-prefixed 32-byte hex string$/);
+    }
+    // eslint-disable-next-line no-sparse-arrays
+    refuses("a hole", () => lc([, `0x${"00".repeat(32)}`], out), /commitments\[0\]/);
+    const throwing = [`0x${"00".repeat(32)}`];
+    Object.defineProperty(throwing, 1, { get: () => { throw new RangeError("from the getter"); }, enumerable: true });
+    expect(() => lc(throwing, out)).to.throw(RangeError, "from the getter");
+    refuses("listCommitment short output", () => lc([], new Uint8Array(8)), /output of 8 bytes holds no digest/);
   });
 
   it("leaves the buffers untouched when it refuses", () => {
