@@ -10,7 +10,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { commitModel } from "../offchain/engine/commit/model-commit.js";
 import { executionStates } from "../offchain/engine/commit/states.js";
-import { hashBackend, nativeAddon, restoreHashBackend, useHashBackend, type HashBackendChoice } from "../offchain/engine/commit/sha256-native.js";
+import { hashBackend, restoreHashBackend, useHashBackend, type HashBackendChoice } from "../offchain/engine/commit/sha256-native.js";
 import { commitTensor, commitTensorList } from "../offchain/engine/commit/tensor-commitment.js";
 import { loadEngineModel, selfCheck, type EngineModel } from "../offchain/engine/exec/engine.js";
 import { releaseAllSessions } from "../offchain/engine/exec/ort.js";
@@ -90,6 +90,7 @@ async function measure(name: string, bytes: Uint8Array, input: Tensor, meta: { p
   // The commitments run on a given backend: the fastest (the engine's default), and the JS batch
   // hasher beside it when the fastest is native; only the commitment part is switched.
   const on = async (b: HashBackendChoice, f: () => unknown): Promise<void> => {
+    if (b === FASTEST) return void f(); // the engine's default backend: nothing to switch
     const previous = useHashBackend(b);
     try {
       f();
@@ -160,8 +161,8 @@ async function measure(name: string, bytes: Uint8Array, input: Tensor, meta: { p
   return row;
 }
 
-/** The fastest tree hasher available: the native addon when it is built, else the JS batch hasher. */
-const FASTEST: HashBackendChoice = nativeAddon() ? "native" : "js";
+/** The engine's default tree hasher, the fastest available: the native addon when it is built (and not forced off), else JS. */
+const FASTEST: HashBackendChoice = hashBackend().native ? "native" : "js";
 
 function fmtMs(ms: number): string {
   return ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
@@ -199,7 +200,7 @@ export async function engineBenchmark(): Promise<BenchSection> {
   }
   await releaseAllSessions();
 
-  const hasher = FASTEST === "native" ? `native ${nativeAddon()!.kernel}` : "js";
+  const hasher = hashBackend().name;
   const ratioOf = (a: Stats | undefined, b: Stats): string => (a ? `${(a.median / b.median).toFixed(2)}x` : "–");
   const table = [
     "| model | parameters | MACs | backend | load | commitModel | plain | verifiable | traced session | trace | verifiable / plain | trace / plain | verifiable / plain (JS hasher) | trace / plain (JS hasher) | rounds (plain+verifiable / trace) | peak RSS |",
