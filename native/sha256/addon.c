@@ -132,7 +132,6 @@ static napi_value HashLevel(napi_env env, napi_callback_info info) {
   if (!get_index(env, argv[5], "count", MAX_SAFE_INTEGER, &count)) return NULL;
   const kernel_t *k = get_kernel(env, argc, argv, 6);
   if (k == NULL) return NULL;
-  if (count == 0) return NULL;
   /* count <= 2^53 and 64 * 2^53 < 2^64: the products cannot wrap. */
   if (!in_range(in_off, 64 * count, in_len)) {
     char m[160];
@@ -144,9 +143,11 @@ static napi_value HashLevel(napi_env env, napi_callback_info info) {
     snprintf(m, sizeof m, "output of %zu bytes holds no %llu digests at offset %llu", out_len, (unsigned long long)count, (unsigned long long)out_off);
     return throw_type_error(env, m);
   }
+  if (count == 0) return NULL;
   const uint8_t *src = in + in_off;
   uint8_t *dst = out + out_off;
-  if (dst > src && dst < src + 64 * count) return throw_type_error(env, "output overlaps the input and starts after it");
+  const uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst;
+  if (d > s && d < s + 64 * count) return throw_type_error(env, "output overlaps the input and starts after it");
   k->level((uint8_t)tag, src, dst, (size_t)count);
   return NULL;
 }

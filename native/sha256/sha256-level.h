@@ -24,8 +24,10 @@ extern const uint32_t sha256_iv[8];
 /* sha256_second_kw[b][t] = K[t] + W[t] of the second block whose first byte is b. */
 extern uint32_t sha256_second_kw[256][64];
 
-/* Fills sha256_second_kw; idempotent, called once at module load. */
+/* Fills sha256_second_kw and the zero subtrees once per process (thread-safe); called by the
+ * module's Init before any kernel runs. */
 void sha256_init_tables(void);
+void sha256_init_zero_subtrees(void);
 
 /*
  * out[32 i .. 32 i + 32) = SHA-256(tag || in[64 i .. 64 i + 64)) for i < n. The output may

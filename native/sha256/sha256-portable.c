@@ -31,9 +31,7 @@ uint32_t sha256_second_kw[256][64];
 #define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
 #define MAJ(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
 
-void sha256_init_tables(void) {
-  static int done = 0;
-  if (done) return;
+static void fill_second_kw(void) {
   uint32_t w[64];
   for (int b = 0; b < 256; b++) {
     memset(w, 0, sizeof w);
@@ -42,8 +40,29 @@ void sha256_init_tables(void) {
     for (int t = 16; t < 64; t++) w[t] = w[t - 16] + S0(w[t - 15]) + w[t - 7] + S1(w[t - 2]);
     for (int t = 0; t < 64; t++) sha256_second_kw[b][t] = sha256_k[t] + w[t];
   }
-  done = 1;
 }
+
+static void init_tables_once(void) {
+  fill_second_kw();
+  sha256_init_zero_subtrees(); /* hashes with the portable kernel, so after the table */
+}
+
+/* Once per process, even when several worker threads load the addon at the same time. */
+#if defined(_WIN32)
+void sha256_init_tables(void) {
+  static volatile long done = 0;
+  if (!done) {
+    init_tables_once();
+    done = 1;
+  }
+}
+#else
+#include <pthread.h>
+void sha256_init_tables(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, init_tables_once);
+}
+#endif
 
 static inline uint32_t load_be32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];

@@ -1,7 +1,7 @@
 /*
  * The tensor tree (docs/SPEC.md section 3) over a level kernel; see sha256-level.h. The tags and
  * the zero subtrees are the spec's: Z_0 = 0^32, Z_1 = H(0x00 || Z_0 || Z_0),
- * Z_{k+1} = H(0x01 || Z_k || Z_k), computed once per kernel call site from the kernel itself.
+ * Z_{k+1} = H(0x01 || Z_k || Z_k), computed once at load with the portable kernel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +13,10 @@ enum { TAG_TENSOR_LEAF = 0x00, TAG_TENSOR_NODE = 0x01 };
 /* Work memory up to this size lives on the stack (a tensor of up to 512 KiB of values). */
 #define STACK_WORK_BYTES (8 * 1024 + 64)
 
-/* zero[d]: root of a height-d all-zero subtree. Filled by the first call (the portable kernel,
- * so every kernel sees identical values; each is 32 bytes of a hash and cheap to compute). */
+/* zero[d]: root of a height-d all-zero subtree, filled once at load (sha256_init_tables). */
 static uint8_t zero[SHA256_TREE_MAX_DEPTH + 1][32];
-static int zero_ready = 0;
 
-static void init_zero_subtrees(void) {
+void sha256_init_zero_subtrees(void) {
   uint8_t pair[64];
   memset(zero[0], 0, 32);
   for (int d = 1; d <= SHA256_TREE_MAX_DEPTH; d++) {
@@ -26,11 +24,9 @@ static void init_zero_subtrees(void) {
     memcpy(pair + 32, zero[d - 1], 32);
     sha256_level_portable(d == 1 ? TAG_TENSOR_LEAF : TAG_TENSOR_NODE, pair, zero[d], 1);
   }
-  zero_ready = 1;
 }
 
 int sha256_tensor_root(sha256_level_fn level, const uint8_t *data, size_t len, uint8_t root[32]) {
-  if (!zero_ready) init_zero_subtrees();
   const size_t leaves = len / 32 + (len % 32 != 0);
   int depth = 1;
   while (depth <= SHA256_TREE_MAX_DEPTH && ((size_t)1 << depth) < leaves) depth++;

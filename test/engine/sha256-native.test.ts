@@ -351,6 +351,7 @@ describe("sha256-native: hostile arguments at the Node-API boundary", () => {
     refuses("a pair at offset 1", () => a.hashLevel(0, pair, 1, out, 0, 1), /holds no 1 pairs at offset 1/);
     refuses("31-byte output", () => a.hashLevel(0, pair, 0, new Uint8Array(31), 0, 1), /output of 31 bytes holds no 1 digests/);
     refuses("output offset past the end", () => a.hashLevel(0, pair, 0, out, 1, 1), /output of 32 bytes/);
+    refuses("an offset past the end, even for no pairs", () => a.hashLevel(0, pair, 65, out, 0, 0), /input of 64 bytes holds no 0 pairs at offset 65/);
     refuses("huge count", () => a.hashLevel(0, pair, 0, out, 0, 2 ** 53 - 1), /input of 64 bytes holds no/);
     refuses("huge offset", () => a.hashLevel(0, pair, 2 ** 53 - 1, out, 0, 1), /input of 64 bytes holds no/);
     refuses("hashBytes past the end", () => a.hashBytes(pair, 60, 5, out, 0), /input of 64 bytes holds no 5 bytes at offset 60/);
