@@ -8,10 +8,10 @@
  * chunk replaces the leaf-level sibling hash. contracts/libraries/TensorCommitment.sol is the twin.
  */
 import { type DType, type Tensor, tensorBytes } from "../tensor.js";
-import { Tag, taggedHash, toHex, type Hex32 } from "./hash.js";
+import { Tag, taggedHash, type Hex32 } from "./hash.js";
 import { hashPairsLevel, sha256Into } from "./sha256-batch.js";
 import { hashBackend } from "./sha256-native.js";
-import { encodeTensorType, tensorByteLength, writeTensorType } from "./tensor-type.js";
+import { tensorByteLength, writeTensorType } from "./tensor-type.js";
 
 export const LEAF_BYTES = 32;
 /** Trees deeper than this are refused (the contracts' limit). */
