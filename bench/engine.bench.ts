@@ -10,6 +10,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { commitModel } from "../offchain/engine/commit/model-commit.js";
 import { executionStates } from "../offchain/engine/commit/states.js";
+import { hashBackend, restoreHashBackend, useHashBackend, type HashBackendChoice } from "../offchain/engine/commit/sha256-native.js";
 import { commitTensor, commitTensorList } from "../offchain/engine/commit/tensor-commitment.js";
 import { loadEngineModel, selfCheck, type EngineModel } from "../offchain/engine/exec/engine.js";
 import { releaseAllSessions } from "../offchain/engine/exec/ort.js";
@@ -66,6 +67,9 @@ interface Row {
   readonly verifiable: Stats | undefined;
   readonly traced: Stats | undefined;
   readonly trace: Stats | undefined;
+  /** The same two on the JS batch hasher, when the fastest backend is native. */
+  readonly verifiableJs: Stats | undefined;
+  readonly traceJs: Stats | undefined;
   readonly peakRssMb: number;
 }
 
@@ -83,15 +87,26 @@ async function measure(name: string, bytes: Uint8Array, input: Tensor, meta: { p
     commitModelMs = performance.now() - t0;
   }
   const feeds = [input];
+  // The commitments run on a given backend: the fastest (the engine's default), and the JS batch
+  // hasher beside it when the fastest is native; only the commitment part is switched.
+  const on = async (b: HashBackendChoice, f: () => unknown): Promise<void> => {
+    if (b === FASTEST) return void f(); // the engine's default backend: nothing to switch
+    const previous = useHashBackend(b);
+    try {
+      f();
+    } finally {
+      restoreHashBackend(previous);
+    }
+  };
   const plain = async (): Promise<void> => void (await m.run(feeds));
-  const verifiable = async (): Promise<void> => {
+  const verifiableOn = (b: HashBackendChoice) => async (): Promise<void> => {
     const out = await m.run(feeds);
-    commitTensorList([...out.values()].map(commitTensor));
+    await on(b, () => commitTensorList([...out.values()].map(commitTensor)));
   };
   const tracedSession = async (): Promise<void> => void (await m.trace(feeds));
-  const trace = async (): Promise<void> => {
+  const traceOn = (b: HashBackendChoice) => async (): Promise<void> => {
     const values = await m.trace(feeds);
-    executionStates(commitment!, values);
+    await on(b, () => executionStates(commitment!, values));
   };
   // Plain and verifiable alternate (>= 1,000 rounds within the budget); the two trace kinds
   // alternate in a second loop with a smaller budget of their own.
@@ -113,8 +128,17 @@ async function measure(name: string, bytes: Uint8Array, input: Tensor, meta: { p
     }
     return runs;
   };
-  const runs = await loop(meta.verifiable ? [["plain", plain], ["verifiable", verifiable]] : [["plain", plain]], BUDGET_MS, RUNS);
-  const traceRuns = meta.verifiable ? await loop([["traced", tracedSession], ["trace", trace]], TRACE_BUDGET_MS, RUNS) : 0;
+  const compareJs = FASTEST !== "js";
+  const runs = await loop(
+    meta.verifiable
+      ? [["plain", plain], ["verifiable", verifiableOn(FASTEST)], ...(compareJs ? [["verifiableJs", verifiableOn("js")] as [string, () => Promise<void>]] : [])]
+      : [["plain", plain]],
+    BUDGET_MS,
+    RUNS,
+  );
+  const traceRuns = meta.verifiable
+    ? await loop([["traced", tracedSession], ["trace", traceOn(FASTEST)], ...(compareJs ? [["traceJs", traceOn("js")] as [string, () => Promise<void>]] : [])], TRACE_BUDGET_MS, RUNS)
+    : 0;
   sampleRss();
   const row: Row = {
     name,
@@ -129,11 +153,16 @@ async function measure(name: string, bytes: Uint8Array, input: Tensor, meta: { p
     verifiable: meta.verifiable ? stats(samples.get("verifiable")!) : undefined,
     traced: meta.verifiable ? stats(samples.get("traced")!) : undefined,
     trace: meta.verifiable ? stats(samples.get("trace")!) : undefined,
+    verifiableJs: meta.verifiable && compareJs ? stats(samples.get("verifiableJs")!) : undefined,
+    traceJs: meta.verifiable && compareJs ? stats(samples.get("traceJs")!) : undefined,
     peakRssMb: rssPeak / 2 ** 20,
   };
   process.stderr.write(`bench:   ${name}: ${runs} rounds, plain ${fmtMs(row.plain.median)}, load ${row.loadMs.toFixed(0)} ms\n`);
   return row;
 }
+
+/** The engine's default tree hasher, the fastest available: the native addon when it is built (and not forced off), else JS. */
+const FASTEST: HashBackendChoice = hashBackend().native ? "native" : "js";
 
 function fmtMs(ms: number): string {
   return ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
@@ -171,9 +200,11 @@ export async function engineBenchmark(): Promise<BenchSection> {
   }
   await releaseAllSessions();
 
+  const hasher = hashBackend().name;
+  const ratioOf = (a: Stats | undefined, b: Stats): string => (a ? `${(a.median / b.median).toFixed(2)}x` : "–");
   const table = [
-    "| model | parameters | MACs | backend | load | commitModel | plain | verifiable | traced session | trace | verifiable / plain | trace / plain | rounds (plain+verifiable / trace) | peak RSS |",
-    "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| model | parameters | MACs | backend | load | commitModel | plain | verifiable | traced session | trace | verifiable / plain | trace / plain | verifiable / plain (JS hasher) | trace / plain (JS hasher) | rounds (plain+verifiable / trace) | peak RSS |",
+    "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((r) =>
       [
         r.name,
@@ -186,8 +217,10 @@ export async function engineBenchmark(): Promise<BenchSection> {
         r.verifiable ? spread(r.verifiable) : "–",
         r.traced ? spread(r.traced) : "–",
         r.trace ? spread(r.trace) : "–",
-        r.verifiable ? `${(r.verifiable.median / r.plain.median).toFixed(2)}x` : "–",
-        r.trace ? `${(r.trace.median / r.plain.median).toFixed(2)}x` : "–",
+        ratioOf(r.verifiable, r.plain),
+        ratioOf(r.trace, r.plain),
+        ratioOf(r.verifiableJs, r.plain),
+        ratioOf(r.traceJs, r.plain),
         r.verifiable ? `${r.runs} / ${r.traceRuns}` : String(r.runs),
         `${r.peakRssMb.toFixed(0)} MB`,
       ].join(" | "),
@@ -196,7 +229,13 @@ export async function engineBenchmark(): Promise<BenchSection> {
 
   const fewer = rows.filter((r) => r.runs < RUNS).map((r) => `${r.name} (${r.runs})`);
   const fewerTraces = rows.filter((r) => r.verifiable && r.traceRuns < RUNS).map((r) => `${r.name} (${r.traceRuns})`);
+  const hasherNote =
+    FASTEST === "native"
+      ? `Commitments on the fastest tree hasher available, **${hasher}** (the native addon, native/sha256); the JS batch hasher's ratios beside them come from the same alternating loops (its verifiable and trace runs are a third kind in each).`
+      : `Commitments on the **JS batch hasher: the native addon is not built here** (${hashBackend().warning ?? "forced off by VERINFER_HASH=js"}), so there is nothing to compare it with.`;
   const markdown = `
+${hasherNote}
+
 Batch-1 inference through the engine (\`loadEngineModel\`; onnxruntime-node 1.30, graphOptimizationLevel "all",
 default threads). Each cell: median (p10–p90) over the rounds; plain and verifiable runs alternate round by round
 (the first kind rotating) for up to ${RUNS} rounds within a ${BUDGET_MS / 1000} s budget per model; then traced-session and trace

@@ -1,16 +1,18 @@
 /**
- * Tree hashing: the batch SHA-256 of offchain/engine/commit/sha256-batch.ts against node:crypto,
- * side by side in one process on the same inputs, kinds alternating round by round (the first
- * kind rotating), medians over the rounds. Per tree node (a 65-byte message): createHash, the
- * one-shot crypto.hash and hashPairsLevel. commitBytes at four sizes and executionStates on the
- * generated CNNs: as committed now (batch) against the same tree hashed one node:crypto
- * createHash call per node (the code before sha256-batch, kept here as the reference).
+ * Tree hashing: the native addon (native/sha256: SHA-NI and portable C kernels), the JS batch
+ * SHA-256 of offchain/engine/commit/sha256-batch.ts and node:crypto, side by side in one process
+ * on the same inputs, kinds alternating round by round (the first kind rotating), medians over
+ * the rounds. Per tree node (a 65-byte message): createHash, the one-shot crypto.hash, the JS
+ * hashPairsLevel and each native kernel. commitBytes at four sizes and executionStates on the
+ * generated CNNs: on the native backend, on the JS batch backend, and with the tree hashed one
+ * node:crypto createHash call per node (the code before sha256-batch, kept here as the reference).
  */
 import { createHash, hash as cryptoHash } from "node:crypto";
 import { commitModel, type ModelCommitment } from "../offchain/engine/commit/model-commit.js";
 import { executionStates } from "../offchain/engine/commit/states.js";
 import { Tag, taggedHash, toHex, type Hex32 } from "../offchain/engine/commit/hash.js";
-import { hashPairsLevel } from "../offchain/engine/commit/sha256-batch.js";
+import { hashPairsLevelJs } from "../offchain/engine/commit/sha256-batch.js";
+import { hashBackend, nativeAddon, restoreHashBackend, useHashBackend, type HashBackendChoice } from "../offchain/engine/commit/sha256-native.js";
 import { commitBytes, commitTensorList, leafChunk, leafCount, treeDepth, ZERO_SUBTREE } from "../offchain/engine/commit/tensor-commitment.js";
 import { encodeTensorType } from "../offchain/engine/commit/tensor-type.js";
 import { wordTreeShape } from "../offchain/engine/commit/word-tree.js";
@@ -143,6 +145,23 @@ function perNodeExecutionStates(c: ModelCommitment, valueOf: (slot: number) => T
 const fmtUs = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(ms < 0.01 ? 2 : 1)} µs` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
 const spread = (s: Stats): string => `${fmtUs(s.median)} (${fmtUs(s.p10)}–${fmtUs(s.p90)})`;
 const ratio = (a: Stats, b: Stats): string => `${(a.median / b.median).toFixed(1)}x`;
+const ratioOrDash = (a: Stats | undefined, b: Stats | undefined): string => (a && b ? ratio(a, b) : "–");
+const spreadOrDash = (s: Stats | undefined): string => (s ? spread(s) : "–");
+
+/** The backends compared: JS batch always, native when the addon is built. */
+const BACKENDS: readonly HashBackendChoice[] = nativeAddon() ? ["native", "js"] : ["js"];
+
+/** f on backend b (switching is one assignment, so kinds on different backends can alternate). */
+function on<T>(b: HashBackendChoice, f: () => T): () => T {
+  return () => {
+    const previous = useHashBackend(b);
+    try {
+      return f();
+    } finally {
+      restoreHashBackend(previous);
+    }
+  };
+}
 
 export async function hashBenchmark(): Promise<BenchSection> {
   // 1. Per node: 4,096 nodes a call of each kind (one level of a 256 KB tensor).
@@ -168,13 +187,15 @@ export async function hashBenchmark(): Promise<BenchSection> {
         }
       },
     ],
-    ["hashPairsLevel", () => hashPairsLevel(Tag.TENSOR_NODE, input, output, NODES)],
+    ["hashPairsLevel (JS batch)", () => hashPairsLevelJs(Tag.TENSOR_NODE, input, output, NODES)],
+    ...(nativeAddon()?.kernels ?? []).map((k): [string, () => unknown] => [`native ${k}`, () => nativeAddon()!.hashLevel(Tag.TENSOR_NODE, input, 0, output, 0, NODES, k)]),
   ];
   const node = alternate(perNode, 301, 10);
+  const best = [...node.values()].reduce((a, b) => (b.median < a.median ? b : a));
   const nodeRows = perNode.map(([k]) => {
     const s = node.get(k)!;
-    const per = (v: number): number => v / NODES;
-    return `| ${k} | ${spread({ median: per(s.median), p10: per(s.p10), p90: per(s.p90) })} | ${ratio(s, node.get("hashPairsLevel")!)} |`;
+    const per = (v: number): number => (v * 1e6) / NODES;
+    return `| ${k} | ${per(s.median).toFixed(0)} ns (${per(s.p10).toFixed(0)}–${per(s.p90).toFixed(0)}) | ${ratio(s, best)} |`;
   });
 
   // 2. commitBytes at four sizes.
@@ -191,12 +212,13 @@ export async function hashBenchmark(): Promise<BenchSection> {
     if (commitBytes(DType.UINT8, [n], bytes) !== perNodeCommit(t)) throw new Error(`commitBytes(${label}) differs from the per-node tree`);
     const kinds: [string, () => unknown][] = [
       ["per-node", () => perNodeCommit(t)],
-      ["batch", () => commitBytes(DType.UINT8, [n], bytes)],
+      ...BACKENDS.map((b): [string, () => unknown] => [b, on(b, () => commitBytes(DType.UINT8, [n], bytes))]),
     ];
     const rounds = roundsFor(kinds, 6000, 9, 1001);
     const s = alternate(kinds, rounds);
+    const mbs = (x: Stats | undefined): string => (x ? `${((n / 2 ** 20) / (x.median / 1000)).toFixed(0)} MB/s` : "–");
     commitRows.push(
-      `| ${label} | ${spread(s.get("per-node")!)} | ${spread(s.get("batch")!)} | ${ratio(s.get("per-node")!, s.get("batch")!)} | ${((n / 2 ** 20) / (s.get("batch")!.median / 1000)).toFixed(0)} MB/s | ${rounds} |`,
+      `| ${label} | ${spread(s.get("per-node")!)} | ${spread(s.get("js")!)} | ${spreadOrDash(s.get("native"))} | ${mbs(s.get("js"))} | ${mbs(s.get("native"))} | ${ratioOrDash(s.get("js"), s.get("native"))} | ${rounds} |`,
     );
   }
 
@@ -223,39 +245,45 @@ export async function hashBenchmark(): Promise<BenchSection> {
     const perNode = (): unknown => perNodeExecutionStates(c, valueOf);
     const kinds: [string, () => unknown][] = [
       ["per-node", perNode],
-      ["batch", () => executionStates(c, all)],
+      ...BACKENDS.map((b): [string, () => unknown] => [b, on(b, () => executionStates(c, all))]),
       ["commitModel", () => commitModel(q.model)],
     ];
     const rounds = roundsFor(kinds, 8000, 7, 301);
     const s = alternate(kinds, rounds, 1);
     stateRows.push(
-      `| ${label} | ${q.parameters.toExponential(2)} | ${(bytes / 1024).toFixed(0)} KB | ${spread(s.get("per-node")!)} | ${spread(s.get("batch")!)} | ${ratio(s.get("per-node")!, s.get("batch")!)} | ${spread(s.get("commitModel")!)} | ${rounds} |`,
+      `| ${label} | ${q.parameters.toExponential(2)} | ${(bytes / 1024).toFixed(0)} KB | ${spread(s.get("per-node")!)} | ${spread(s.get("js")!)} | ${spreadOrDash(s.get("native"))} | ${ratioOrDash(s.get("js"), s.get("native"))} | ${spread(s.get("commitModel")!)} | ${rounds} |`,
     );
     process.stderr.write(`bench:   hash: ${label} done\n`);
   }
 
+  const addon = nativeAddon();
+  const nativeNote = addon
+    ? `The native addon is built; this CPU runs its kernels ${addon.kernels.join(", ")} (the engine uses ${addon.kernel}).`
+    : `**The native addon is NOT built here** (${hashBackend().warning ?? "forced off"}): only the JS batch hasher is measured; the native columns are empty.`;
   const markdown = `
 One process, the kinds alternating round by round (the first kind rotating), medians (p10–p90).
-**per node**: 4,096 tree nodes (65-byte messages \`0x01 ‖ l ‖ r\`) a call, 301 rounds: node:crypto
-\`createHash\` (+update+digest) per node, the one-shot \`crypto.hash\` per node, and one
+${nativeNote} **per node**: 4,096 tree nodes (65-byte messages \`0x01 ‖ l ‖ r\`) a call, 301 rounds: node:crypto
+\`createHash\` (+update+digest) per node, the one-shot \`crypto.hash\` per node, one JS
 \`hashPairsLevel\` call (offchain/engine/commit/sha256-batch.ts: pure-JS SHA-256 for the 65-byte
-node shape, a whole level a call). **commitBytes**: a uint8 tensor of that size, committed now
-(batch) and with the tree hashed one \`createHash\` per node (the code before sha256-batch, the same
-commitment). **executionStates**: the dispute trace's commitments (every input and node output and
-every state root S_0..S_n) on the generated CNNs of bench/engine.bench.ts (values from the reference
-interpreter), now and per node; **commitModel** (now) beside them.
+node shape, a whole level a call), and one call of the native addon's \`hashLevel\` per kernel
+(native/sha256: SHA-NI with two nodes interleaved; portable C). **commitBytes**: a uint8 tensor of that
+size, committed on the JS batch backend, on the native backend, and with the tree hashed one
+\`createHash\` per node (the code before sha256-batch, the same commitment). **executionStates**: the
+dispute trace's commitments (every input and node output and every state root S_0..S_n) on the
+generated CNNs of bench/engine.bench.ts (values from the reference interpreter), on both backends and
+per node; **commitModel** (on the native backend where built) beside them.
 
-| per node | time (p10–p90) | / hashPairsLevel |
+| per node | time (p10–p90) | / fastest |
 | --- | ---: | ---: |
 ${nodeRows.join("\n")}
 
-| commitBytes | per node (createHash) | batch | speedup | batch throughput | rounds |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| commitBytes | per node (createHash) | JS batch | native | JS batch throughput | native throughput | native speedup | rounds |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${commitRows.join("\n")}
 
-| executionStates | parameters | values committed | per node (createHash) | batch | speedup | commitModel (batch) | rounds |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| executionStates | parameters | values committed | per node (createHash) | JS batch | native | native speedup | commitModel | rounds |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${stateRows.join("\n")}
 `;
-  return { title: "Tree hashing (batch SHA-256 vs node:crypto)", markdown };
+  return { title: "Tree hashing (native SHA-NI vs JS batch SHA-256 vs node:crypto)", markdown };
 }

@@ -1,6 +1,7 @@
 /**
  * The specialised 65-byte SHA-256 (offchain/engine/commit/sha256-batch.ts) against node:crypto,
- * and the trees built on it against the per-node node:crypto definition (docs/SPEC.md, 3, 7, 8).
+ * and the trees built on it against the per-node node:crypto definition (docs/SPEC.md, 3, 7, 8),
+ * once per tree-hashing backend (the JS batch hasher, and the native addon when it is built).
  */
 import { expect } from "chai";
 import { createHash } from "node:crypto";
@@ -17,6 +18,7 @@ import {
   ZERO_SUBTREE,
 } from "../../offchain/engine/commit/tensor-commitment.js";
 import { WordTree, wordRootFromProof, zeroSubtrees } from "../../offchain/engine/commit/word-tree.js";
+import { forEachHashBackend } from "./support/hash-backends.js";
 import { Rng } from "./support/prng.js";
 
 const sha256 = (tag: number, pair: Uint8Array): Buffer => createHash("sha256").update(Uint8Array.of(tag)).update(pair).digest();
@@ -40,7 +42,7 @@ function referenceLevels(bytes: Uint8Array): Uint8Array[][] {
   return levels;
 }
 
-describe("sha256-batch: 65-byte SHA-256 against node:crypto", () => {
+forEachHashBackend("sha256-batch: 65-byte SHA-256 against node:crypto", () => {
   it("agrees on 100,000 seeded random messages (random tags), hashed as one level", () => {
     const rng = new Rng(20250917);
     const n = 100_000;
@@ -101,7 +103,7 @@ describe("sha256-batch: 65-byte SHA-256 against node:crypto", () => {
   });
 });
 
-describe("sha256-batch: trees built on it equal the per-node definition", () => {
+forEachHashBackend("sha256-batch: trees built on it equal the per-node definition", () => {
   it("merkleLevels, merkleRoot, leafProof and rootFromProof, for every length 0..300 and some large ones", () => {
     const rng = new Rng(3);
     const lengths = [...Array.from({ length: 301 }, (_, i) => i), 1023, 1024, 1025, 4096 + 7, 65_536, 100_003];

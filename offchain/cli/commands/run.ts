@@ -71,6 +71,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<void> 
       verifiable: m.verifiable,
       profile: m.verdict.profile,
       backend: m.backend,
+      hasher: m.hasher,
       warnings: m.warnings,
       inputCommitment: commitTensorList(inputs.map(commitTensor)),
       outputCommitment,
@@ -83,7 +84,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<void> 
       printJson(answer);
       return;
     }
-    const lines = [`backend    ${m.backend} (${m.verdict.profile} profile, verifiable)`];
+    const lines = [`backend    ${m.backend} (${m.verdict.profile} profile, verifiable); trees hashed by ${m.hasher}`];
     for (const [name, t] of outputs) lines.push(`output     ${name}  ${tensorToJson(t).dtype} [${t.shape.join(",")}]  ${preview(t)}`);
     lines.push(`inputs     ${answer.inputCommitment}`, `outputs    ${outputCommitment}`);
     if (trace !== undefined) {

@@ -11,11 +11,17 @@
  * bench/hash.bench.ts for the figures). Padding (an odd level's zero-subtree sibling, a short last
  * leaf pair) is the caller's: the input is n complete 64-byte pairs.
  *
+ * hashPairsLevel and hashNode run on the backend sha256-native.ts chose: the native addon
+ * (native/sha256, SHA-NI: ~10x faster per node) when it is built, else the JS below, which stays the
+ * reference (hashPairsLevelJs) that the addon is tested against.
+ *
  * Plain JS on int32 arithmetic, which V8 compiles to machine integer ops (the rotations to ror).
  * The first block runs sixteen rounds an iteration with its schedule window in locals, the second
  * eight; the roles a..h rotate through the variables instead of moving. Checked against
  * node:crypto by test/engine/sha256-batch.test.ts.
  */
+import { hash as cryptoHash } from "node:crypto";
+import { hashBackend } from "./sha256-native.js";
 
 const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -66,16 +72,34 @@ const SECOND_BLOCK_KW: Int32Array = (() => {
 /** Scratch: the state after the first block. */
 const MID = new Int32Array(8);
 
+function checkLevel(tag: number, input: Uint8Array, output: Uint8Array, n: number, inOffset: number, outOffset: number): void {
+  if (!Number.isInteger(tag) || tag < 0 || tag > 255) throw new RangeError(`tag ${tag} is not a byte`);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`node count ${n} is not a count`);
+  if (!Number.isInteger(inOffset) || inOffset < 0 || inOffset + 64 * n > input.length) throw new RangeError(`input of ${input.length} bytes holds no ${n} pairs at ${inOffset}`);
+  if (!Number.isInteger(outOffset) || outOffset < 0 || outOffset + 32 * n > output.length) throw new RangeError(`output of ${output.length} bytes holds no ${n} nodes at ${outOffset}`);
+}
+
 /**
  * Hashes n tree nodes: for i < n, output[outOffset + 32i .. +32) = SHA-256(tag ‖ input[inOffset +
  * 64i .. +64)). The output may overlap the input when it starts at or before it (a level hashed
- * in place into its own buffer): each pair is read in full before its hash is written.
+ * in place into its own buffer); the native backend refuses any other overlap. On the backend in
+ * use (sha256-native.ts).
  */
 export function hashPairsLevel(tag: number, input: Uint8Array, output: Uint8Array, n: number, inOffset = 0, outOffset = 0): void {
-  if (!Number.isInteger(tag) || tag < 0 || tag > 255) throw new RangeError(`tag ${tag} is not a byte`);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`node count ${n} is not a count`);
-  if (inOffset < 0 || inOffset + 64 * n > input.length) throw new RangeError(`input of ${input.length} bytes holds no ${n} pairs at ${inOffset}`);
-  if (outOffset < 0 || outOffset + 32 * n > output.length) throw new RangeError(`output of ${output.length} bytes holds no ${n} nodes at ${outOffset}`);
+  checkLevel(tag, input, output, n, inOffset, outOffset);
+  if (n === 0) return;
+  const native = hashBackend().native;
+  if (native !== undefined) native.hashLevel(tag, input, inOffset, output, outOffset, n);
+  else levelJs(tag, input, output, n, inOffset, outOffset);
+}
+
+/** hashPairsLevel in JS whatever the backend: the reference (each pair is read in full before its hash is written). */
+export function hashPairsLevelJs(tag: number, input: Uint8Array, output: Uint8Array, n: number, inOffset = 0, outOffset = 0): void {
+  checkLevel(tag, input, output, n, inOffset, outOffset);
+  levelJs(tag, input, output, n, inOffset, outOffset);
+}
+
+function levelJs(tag: number, input: Uint8Array, output: Uint8Array, n: number, inOffset: number, outOffset: number): void {
   const tagHigh = tag << 24;
   const din = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const dout = output.buffer === input.buffer && output.byteOffset === input.byteOffset ? din : new DataView(output.buffer, output.byteOffset, output.byteLength);
@@ -237,4 +261,16 @@ export function hashNode(tag: number, left: Uint8Array, right: Uint8Array, out: 
   PAIR.set(left, 0);
   PAIR.set(right, 32);
   hashPairsLevel(tag, PAIR, out, 1, 0, outOffset);
+}
+
+/**
+ * SHA-256 of message[0 .. length) into out[0 .. 32), on the backend in use (without the addon,
+ * node:crypto's one-shot hash).
+ */
+export function sha256Into(message: Uint8Array, length: number, out: Uint8Array): void {
+  if (!Number.isInteger(length) || length < 0 || length > message.length) throw new RangeError(`message of ${message.length} bytes has no ${length} bytes`);
+  if (out.length < 32) throw new RangeError(`output of ${out.length} bytes holds no digest`);
+  const native = hashBackend().native;
+  if (native !== undefined) native.hashBytes(message, 0, length, out, 0);
+  else out.set(cryptoHash("sha256", message.subarray(0, length), "buffer"));
 }

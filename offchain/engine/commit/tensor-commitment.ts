@@ -8,9 +8,10 @@
  * chunk replaces the leaf-level sibling hash. contracts/libraries/TensorCommitment.sol is the twin.
  */
 import { type DType, type Tensor, tensorBytes } from "../tensor.js";
-import { Tag, taggedHash, toHex, type Hex32 } from "./hash.js";
-import { hashNode, hashPairsLevel } from "./sha256-batch.js";
-import { encodeTensorType, tensorByteLength } from "./tensor-type.js";
+import { Tag, taggedHash, type Hex32 } from "./hash.js";
+import { hashPairsLevel, sha256Into } from "./sha256-batch.js";
+import { hashBackend } from "./sha256-native.js";
+import { tensorByteLength, writeTensorType } from "./tensor-type.js";
 
 export const LEAF_BYTES = 32;
 /** Trees deeper than this are refused (the contracts' limit). */
@@ -48,17 +49,21 @@ export function leafChunk(bytes: Uint8Array, i: number): Uint8Array {
 }
 
 /**
- * Hashes the leaf level into `out` (32 bytes a node from offset 0): one node per 64 bytes of data,
- * the last pair zero-padded (a lone last leaf's sibling is the zero leaf Z_0). Returns the count.
+ * Hashes the leaf level into out[at ..) (32 bytes a node): one node per 64 bytes of data, the last
+ * pair zero-padded (a lone last leaf's sibling is the zero leaf Z_0). The short last pair is
+ * assembled in `out` just past the level's nodes, so `out` needs (pairs + 2) * 32 bytes from
+ * `at`. Returns the node count.
  */
-function hashLeafLevel(bytes: Uint8Array, out: Uint8Array): number {
+function hashLeafLevel(bytes: Uint8Array, out: Uint8Array, at = 0): number {
   const pairs = Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES)));
   const full = Math.floor(bytes.length / (2 * LEAF_BYTES));
-  hashPairsLevel(Tag.TENSOR_LEAF, bytes, out, full);
+  if (full > 0) hashPairsLevel(Tag.TENSOR_LEAF, bytes, out, full, 0, at);
   if (full < pairs) {
-    const tail = new Uint8Array(2 * LEAF_BYTES);
-    tail.set(bytes.subarray(full * 2 * LEAF_BYTES));
-    hashPairsLevel(Tag.TENSOR_LEAF, tail, out, 1, 0, full * LEAF_BYTES);
+    const tail = at + pairs * LEAF_BYTES;
+    const from = full * 2 * LEAF_BYTES;
+    // A byte loop: under 64 bytes, cheaper than a subarray view and a set().
+    for (let i = 0; i < 2 * LEAF_BYTES; i++) out[tail + i] = from + i < bytes.length ? bytes[from + i]! : 0;
+    hashPairsLevel(Tag.TENSOR_LEAF, out, out, 1, tail, at + full * LEAF_BYTES);
   }
   return pairs;
 }
@@ -73,7 +78,7 @@ export function merkleLevels(bytes: Uint8Array): Uint8Array[][] {
   const leaves: Uint8Array[] = Array.from({ length: Math.max(1, leafCount(bytes.length)) }, (_, i) => leafChunk(bytes, i));
   const levels: Uint8Array[][] = [leaves];
   // Each node buffer has room for one node more: an odd level's zero-subtree sibling.
-  let buf = Buffer.alloc((Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES))) + 1) * LEAF_BYTES);
+  let buf = Buffer.alloc((Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES))) + 2) * LEAF_BYTES);
   let count = hashLeafLevel(bytes, buf);
   for (let d = 1; ; d++) {
     levels.push(Array.from({ length: count }, (_, i) => buf.subarray(i * LEAF_BYTES, (i + 1) * LEAF_BYTES)));
@@ -88,17 +93,46 @@ export function merkleLevels(bytes: Uint8Array): Uint8Array[][] {
   return levels;
 }
 
-/** Merkle root of a byte string's padded leaf tree (one work buffer, hashed level by level in place). */
-export function merkleRoot(bytes: Uint8Array): Buffer {
+/**
+ * The work buffer of merkleRoot and commitBytes, reused across calls (hashing is synchronous) so
+ * a commitment allocates nothing: a small tensor's whole commitment is a few hashes, and a fresh
+ * buffer per call cost as much as those. Kept up to SCRATCH_KEEP bytes; bigger trees get their own.
+ */
+const SCRATCH_KEEP = 1 << 20;
+let scratch = Buffer.alloc(4096);
+
+/**
+ * Hashes the padded leaf tree of `bytes` level by level in place in a work buffer from offset
+ * `at`, and returns that buffer: the root is its 32 bytes at `at`. The `at` bytes before are the
+ * caller's (commitBytes puts the type word there).
+ */
+function merkleRootWork(bytes: Uint8Array, at: number): Buffer {
   const depth = treeDepth(bytes.length);
-  const work = new Uint8Array((Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES))) + 1) * LEAF_BYTES);
-  let count = hashLeafLevel(bytes, work);
-  for (let d = 1; d < depth; d++) {
-    if (count % 2 === 1) work.set(ZERO_SUBTREE[d]!, count * LEAF_BYTES);
-    count = Math.ceil(count / 2);
-    hashPairsLevel(Tag.TENSOR_NODE, work, work, count);
+  const need = at + (Math.max(1, Math.ceil(bytes.length / (2 * LEAF_BYTES))) + 2) * LEAF_BYTES;
+  let work = scratch;
+  if (need > work.length) {
+    work = Buffer.alloc(need);
+    if (need <= SCRATCH_KEEP) scratch = work;
   }
-  return Buffer.from(work.subarray(0, LEAF_BYTES));
+  let count = hashLeafLevel(bytes, work, at);
+  for (let d = 1; d < depth; d++) {
+    if (count % 2 === 1) work.set(ZERO_SUBTREE[d]!, at + count * LEAF_BYTES);
+    count = Math.ceil(count / 2);
+    hashPairsLevel(Tag.TENSOR_NODE, work, work, count, at, at);
+  }
+  return work;
+}
+
+/** Merkle root of a byte string's padded leaf tree (on the native backend: the addon's tree, one call). */
+export function merkleRoot(bytes: Uint8Array): Buffer {
+  treeDepth(bytes.length); // refuses a tree too deep, with the JS message
+  const native = hashBackend().native;
+  if (native !== undefined) {
+    const root = Buffer.allocUnsafe(LEAF_BYTES);
+    native.tensorRoot(bytes, root);
+    return root;
+  }
+  return Buffer.from(merkleRootWork(bytes, 0).subarray(0, LEAF_BYTES));
 }
 
 /** Siblings from the leaf upward (the first is the sibling leaf chunk) proving leaf `index`. */
@@ -129,16 +163,31 @@ export function rootFromProof(leaf: Uint8Array, index: number, siblings: readonl
   return Buffer.from(h);
 }
 
+/** The commitment's type word and digest (synchronous, so one of each for every call). */
+const TYPE_WORD = Buffer.alloc(LEAF_BYTES);
+const DIGEST = Buffer.alloc(LEAF_BYTES);
+
 /** Commitment of a tensor given as its type and little-endian bytes. */
 export function commitBytes(dtype: DType, shape: readonly number[], bytes: Uint8Array): Hex32 {
   const expected = tensorByteLength({ dtype, shape });
   if (bytes.length !== expected) {
     throw new Error(`tensor of shape [${shape.join(",")}] needs ${expected} bytes, got ${bytes.length}`);
   }
-  // The header is one 65-byte message like a tree node: hashed in JS, without a native call.
-  const out = Buffer.allocUnsafe(32);
-  hashNode(Tag.TENSOR, encodeTensorType(dtype, shape), merkleRoot(bytes), out);
-  return toHex(out);
+  treeDepth(bytes.length); // refuses a tree too deep, with the JS message
+  const native = hashBackend().native;
+  if (native !== undefined) {
+    // The whole tree and the header in one native call: for a job's small output, a call per
+    // level and the JS between them cost more than the three compressions themselves.
+    writeTensorType(dtype, shape, TYPE_WORD, 0);
+    native.tensorCommitment(TYPE_WORD, bytes, DIGEST);
+  } else {
+    // The header typeWord ‖ root is one 65-byte message like a tree node: the root lands right
+    // after the type word in the work buffer, and the pair is hashed where it lies.
+    const work = merkleRootWork(bytes, LEAF_BYTES);
+    writeTensorType(dtype, shape, work, 0);
+    hashPairsLevel(Tag.TENSOR, work, DIGEST, 1);
+  }
+  return `0x${DIGEST.toString("hex")}`;
 }
 
 /** The commitment of a tensor: the one value that names it on-chain. */
@@ -146,9 +195,31 @@ export function commitTensor(t: Tensor): Hex32 {
   return commitBytes(t.dtype, t.shape, tensorBytes(t));
 }
 
+/** The message of a list commitment, reused (grown) across calls. */
+let listMessage = Buffer.alloc(5 + 32 * 8);
+const LIST_DIGEST = Buffer.alloc(32);
+
 /** Commitment of an ordered list of tensor commitments (a job's inputs, a result's outputs). */
 export function commitTensorList(commitments: readonly Hex32[]): Hex32 {
-  const count = Buffer.alloc(4);
-  count.writeUInt32BE(commitments.length);
-  return toHex(taggedHash(Tag.TENSOR_LIST, count, ...commitments.map((c) => Buffer.from(c.slice(2), "hex"))));
+  const native = hashBackend().native;
+  if (native !== undefined) {
+    // One native call decodes and hashes the list (the same TypeError on a malformed commitment).
+    native.listCommitment(commitments, LIST_DIGEST);
+    return `0x${LIST_DIGEST.toString("hex")}`;
+  }
+  const k = commitments.length;
+  const length = 5 + 32 * k;
+  if (listMessage.length < length) listMessage = Buffer.alloc(length);
+  const m = listMessage;
+  m[0] = Tag.TENSOR_LIST;
+  m.writeUInt32BE(k, 1);
+  for (let i = 0; i < k; i++) {
+    const c = commitments[i]!;
+    // write() stops at the first non-hex character: a short count is a malformed commitment.
+    if (c.length !== 66 || c[0] !== "0" || c[1] !== "x" || m.write(c.slice(2), 5 + 32 * i, "hex") !== 32) {
+      throw new TypeError(`commitments[${i}] is not a 0x-prefixed 32-byte hex string`);
+    }
+  }
+  sha256Into(m, length, LIST_DIGEST);
+  return `0x${LIST_DIGEST.toString("hex")}`;
 }

@@ -20,18 +20,28 @@ export class TensorTypeError extends Error {
 }
 
 export function encodeTensorType(dtype: DType, shape: readonly number[]): Buffer {
+  const word = Buffer.alloc(32);
+  writeTensorType(dtype, shape, word, 0);
+  return word;
+}
+
+/** encodeTensorType into out[offset .. +32), every byte written (the commitment path's allocation-free form). */
+export function writeTensorType(dtype: DType, shape: readonly number[], out: Uint8Array, offset: number): void {
   if (!isKnownDType(dtype)) throw new TensorTypeError(`unsupported tensor element type ${dtype}`);
   if (shape.length > MAX_RANK) throw new TensorTypeError(`rank ${shape.length} exceeds the limit ${MAX_RANK}`);
-  const word = Buffer.alloc(32);
-  word[0] = dtype;
-  word[1] = shape.length;
-  shape.forEach((d, i) => {
+  out.fill(0, offset, offset + 32);
+  out[offset] = dtype;
+  out[offset + 1] = shape.length;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
     if (!Number.isInteger(d) || d < 0 || d > MAX_DIM) {
       throw new TensorTypeError(`dimension ${i} is ${d}; dimensions must be integers in 0..${MAX_DIM}`);
     }
-    word.writeUIntBE(d, 2 + 3 * i, 3);
-  });
-  return word;
+    const at = offset + 2 + 3 * i;
+    out[at] = d >>> 16;
+    out[at + 1] = (d >>> 8) & 0xff;
+    out[at + 2] = d & 0xff;
+  }
 }
 
 export interface TensorType {

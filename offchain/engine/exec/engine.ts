@@ -11,6 +11,7 @@
  * profile, which refuses every such hazard too (Div by a non-constant, 4-bit values).
  */
 import { readFile } from "node:fs/promises";
+import { hashBackend } from "../commit/sha256-native.js";
 import { decodeModel } from "../onnx/decode.js";
 import { OnnxFormatError } from "../onnx/errors.js";
 import { inferShapes, inferShapesPartial, type StaticType } from "../onnx/shapes.js";
@@ -76,8 +77,10 @@ export interface EngineModel {
   readonly verdict: ProfileVerdict;
   readonly verifiable: boolean;
   readonly backend: Backend;
-  /** Everything the caller must be told: fallbacks, unverifiability. */
+  /** Everything the caller must be told: fallbacks (the backend, the tree hasher), unverifiability. */
   readonly warnings: readonly string[];
+  /** What hashes the commitments' trees: "native sha-ni", "native portable" or "js" (sha256-native.ts). */
+  readonly hasher: string;
   /** Static type of every value (empty for an unverifiable model whose shapes cannot be inferred). */
   readonly types: ReadonlyMap<string, StaticType>;
   readonly inputs: readonly ValueInfo[];
@@ -119,6 +122,8 @@ export async function loadEngineModel(source: Uint8Array | string, options: Load
   const verdict = checkProfile(model);
   const wantVerifiable = options.verifiable ?? true;
   const warnings: string[] = [];
+  const hasher = hashBackend();
+  if (hasher.warning !== undefined) warnings.push(hasher.warning);
   const g = model.graph;
 
   if (!verdict.verifiable) {
@@ -135,7 +140,7 @@ export async function loadEngineModel(source: Uint8Array | string, options: Load
     const plain = await createSession(bytes, { intraOpNumThreads: options.intraOpNumThreads });
     const types = inferShapesPartial(model).types;
     return {
-      model, bytes, verdict, verifiable: false, backend: "onnxruntime", warnings, types, inputs: g.inputs, outputs: g.outputs,
+      model, bytes, verdict, verifiable: false, backend: "onnxruntime", warnings, hasher: hasher.name, types, inputs: g.inputs, outputs: g.outputs,
       loadMs: performance.now() - started,
       run: async (feeds) => runSession(plain, checkFeeds(g, feeds, options), g.outputs.map((o) => o.name)),
       trace: async () => {
@@ -151,7 +156,7 @@ export async function loadEngineModel(source: Uint8Array | string, options: Load
   const outputNames = g.outputs.map((o) => o.name);
   const reference = (feeds: Feeds): Map<string, Tensor> => runReference(model, feeds, { types, maxInputBytes: options.maxInputBytes });
   const referenceModel = (extra: { warnings: string[]; probe?: ProbeReport; selfCheck?: SelfCheckReport }): EngineModel => ({
-    model, bytes, verdict, verifiable: true, backend: "reference", warnings: extra.warnings, types, inputs: g.inputs, outputs: g.outputs,
+    model, bytes, verdict, verifiable: true, backend: "reference", warnings: extra.warnings, hasher: hasher.name, types, inputs: g.inputs, outputs: g.outputs,
     probe: extra.probe, selfCheck: extra.selfCheck, loadMs: performance.now() - started,
     run: async (feeds) => {
       const all = reference(feeds);
@@ -198,7 +203,7 @@ export async function loadEngineModel(source: Uint8Array | string, options: Load
     return all;
   };
   return {
-    model, bytes, verdict, verifiable: true, backend: "onnxruntime", warnings, types, inputs: g.inputs, outputs: g.outputs,
+    model, bytes, verdict, verifiable: true, backend: "onnxruntime", warnings, hasher: hasher.name, types, inputs: g.inputs, outputs: g.outputs,
     probe, selfCheck: check, loadMs: performance.now() - started,
     run: async (feeds) => runSession(plain, checkFeeds(g, feeds, options), outputNames),
     trace: async (feeds) => {
