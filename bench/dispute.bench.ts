@@ -26,7 +26,14 @@ import { projectModel } from "../offchain/quantize/project/project-model.js";
 import { quantizedCnn, quantizedMlp } from "../test/engine/support/quantized-models.js";
 import type { BenchSection } from "./run.js";
 
-const GAME = { moveBond: 10n ** 15n, clockBudget: 900, clockExtension: 120, fanout: 16, descentLevels: 4 };
+/** The deployment parameters of the bench's games; VERINFER_BENCH_FANOUT / _DESCENT override k and the descent (for measuring them). */
+export const GAME = {
+  moveBond: 10n ** 15n,
+  clockBudget: 900,
+  clockExtension: 120,
+  fanout: Number(process.env.VERINFER_BENCH_FANOUT ?? 16),
+  descentLevels: Number(process.env.VERINFER_BENCH_DESCENT ?? 4),
+};
 
 function seededFeeds(model: Model): Map<string, Tensor> {
   let x = 12345;
@@ -58,7 +65,18 @@ function lieIn(model: Model, feeds: Map<string, Tensor>): ReturnType<typeof runW
   return runWithFault(model, feeds, { node: "last", element: 0, delta: 1 });
 }
 
-async function dispute(model: Model, feeds: Map<string, Tensor>): Promise<PlayedGame & { node: number; op: string; challengeGas: bigint }> {
+/** Calldata of a transaction, as EIP-7623 counts it: tokens = zero bytes + 4 x non-zero bytes. */
+export function calldataTokens(data: string): { zero: number; nonZero: number; tokens: number } {
+  const b = Buffer.from(data.slice(2), "hex");
+  const zero = b.filter((x) => x === 0).length;
+  return { zero, nonZero: b.length - zero, tokens: zero + 4 * (b.length - zero) };
+}
+
+export async function dispute(
+  model: Model,
+  feeds: Map<string, Tensor>,
+  inspect?: (hash: string, kind: string, data: string, gas: bigint) => void,
+): Promise<PlayedGame & { node: number; op: string; challengeGas: bigint }> {
   const conn = await network.create();
   try {
     const { ethers, networkHelpers } = conn;
@@ -86,6 +104,20 @@ async function dispute(model: Model, feeds: Map<string, Tensor>): Promise<Played
       { prover: { signer: prover, trace: gameTrace(new Trace(c, lie.values), projectSteps) }, challenger: { signer: challenger, trace: gameTrace(honest, projectSteps) } },
       (s) => networkHelpers.time.increase(s).then(() => undefined),
     );
+    if (inspect) {
+      const to = (await game.getAddress()).toLowerCase();
+      const latest = await ethers.provider.getBlockNumber();
+      let i = 0;
+      for (let b = receipt.blockNumber + 1; b <= latest; b++) {
+        const block = await ethers.provider.getBlock(b, true);
+        for (const tx of block!.prefetchedTransactions) {
+          if (tx.to?.toLowerCase() !== to) continue;
+          const r = (await ethers.provider.getTransactionReceipt(tx.hash))!;
+          inspect(tx.hash, played.moves[i]?.kind ?? "resolve", tx.data, r.gasUsed);
+          i++;
+        }
+      }
+    }
     if (played.status !== 3n) throw new Error(`the honest challenger did not win (status ${played.status})`);
     return { ...played, node: lie.node, op: model.graph.nodes[lie.node]!.opType, challengeGas: receipt.gasUsed };
   } finally {
@@ -93,7 +125,7 @@ async function dispute(model: Model, feeds: Map<string, Tensor>): Promise<Played
   }
 }
 
-export async function disputeBenchmark(): Promise<BenchSection> {
+export async function disputeCases(): Promise<{ name: string; model: Model; parameters: number | string; feeds: () => Map<string, Tensor> }[]> {
   const cnnPath = (await projectModel()).quantizedPath;
   const cnn = decodeModel(readFileSync(cnnPath));
   const cases: { name: string; model: Model; parameters: number | string; feeds: () => Map<string, Tensor> }[] = [
@@ -109,6 +141,11 @@ export async function disputeBenchmark(): Promise<BenchSection> {
   ] as const) {
     cases.push({ name, model: q.model, parameters: q.parameters.toExponential(2), feeds: () => seededFeeds(q.model) });
   }
+  return cases;
+}
+
+export async function disputeBenchmark(): Promise<BenchSection> {
+  const cases = await disputeCases();
   const rows: string[] = [];
   const byKind = new Map<string, bigint[]>();
   for (const c of cases) {
