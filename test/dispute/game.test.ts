@@ -9,7 +9,7 @@ import { gameTrace } from "../../offchain/game/game-trace.js";
 import { sendMove } from "../../offchain/game/responder.js";
 import { nextMove, type GameTrace } from "../../offchain/game/solver.js";
 import { Trace } from "../../offchain/game/trace.js";
-import { challengerMoves, Phase, setupFromEvent, stateFromEvent, type GameSetup, type GameState } from "../../offchain/game/types.js";
+import { challengerMoves, encodeState, Phase, setupFromEvent, stateFromEvent, type GameSetup, type GameState } from "../../offchain/game/types.js";
 import { tinyModel, TINY_INPUT } from "../engine/support/tiny-model.js";
 import { honestStepValue, oracleSteps } from "./support/oracle-steps.js";
 
@@ -107,13 +107,13 @@ async function play(f: Fixture, gameId: bigint, setup: GameSetup, first: GameSta
     const move = nextMove(role, state, role === "prover" ? prover : challenger, params, posted);
     let stuck = move.kind === "none";
     if (!stuck) {
-      if (move.kind === "pickElement") {
-        const node = state.node;
-        const k = oracleSteps.accumulation(honest, node, 0).length;
-        if (k > 0) await f.oracle.setLength(keccak256(move.descriptor), k - 2);
+      if (move.kind === "transition") {
+        // The game asks for K when the node's descriptor is proven (the transition).
+        const k = oracleSteps.accumulation(honest, state.lo, 0).length;
+        if (k > 0) await f.oracle.setLength(keccak256(move.proof.descriptor), k - 2);
       }
       if (move.kind === "step") {
-        const step = state.hi === 1 && oracleSteps.accumulation(honest, state.node, 0).length === 0 ? 0 : state.hi - 1;
+        const step = state.hi - 1;
         await f.oracle.setAnswer(state.stateBefore, state.element, step, honestStepValue(honest, state.node, Number(state.element), step));
       }
       const signer = role === "prover" ? f.prover : f.challenger;
@@ -218,12 +218,12 @@ describe("dispute game: clocks, turns and replays", function () {
     if (opening.kind !== "open") throw new Error("expected the opening");
     const slot = await f.game.gameSlot(gameId);
     await networkHelpers.time.setNextBlockTimestamp(Number(slot.lastMoveAt) + CLOCK);
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, opening.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameClockExpired");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), opening.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameClockExpired");
     const f2 = await networkHelpers.loadFixture(deployGame);
     const g2 = await postAndChallenge(f2, honestValues);
     const slot2 = await f2.game.gameSlot(g2.gameId);
     await networkHelpers.time.setNextBlockTimestamp(Number(slot2.lastMoveAt) + CLOCK - 1);
-    await f2.game.connect(f2.prover).open(g2.gameId, g2.setup, g2.state, opening.proof, { value: MOVE_BOND });
+    await f2.game.connect(f2.prover).open(g2.gameId, g2.setup, encodeState(g2.state), opening.proof, { value: MOVE_BOND });
     // The late mover's clock is spent down to 1 s, but it moves next (it posts after opening),
     // so the extension lifts it to clockExtension; the challenger keeps its full budget.
     const after = await f2.game.gameSlot(g2.gameId);
@@ -259,13 +259,13 @@ describe("dispute game: clocks, turns and replays", function () {
     const params = { fanout: FANOUT, descentLevels: DESCENT };
     const open = nextMove("prover", state, honestSide, params);
     if (open.kind !== "open") throw new Error("expected the opening");
-    await expect(f.game.connect(f.challenger).open(gameId, setup, state, open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameNotYourTurn");
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, open.proof, { value: MOVE_BOND - 1n })).to.be.revertedWithCustomError(f.game, "GameWrongBond");
-    await f.game.connect(f.prover).open(gameId, setup, state, open.proof, { value: MOVE_BOND });
+    await expect(f.game.connect(f.challenger).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameNotYourTurn");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND - 1n })).to.be.revertedWithCustomError(f.game, "GameWrongBond");
+    await f.game.connect(f.prover).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND });
     // Replaying the same move names a state that is no longer the game's.
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
     // A forged setup (another prover) does not hash to the game's state either.
-    await expect(f.game.connect(f.other).open(gameId, { ...setup, prover: f.other.address }, state, open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
+    await expect(f.game.connect(f.other).open(gameId, { ...setup, prover: f.other.address }, encodeState(state), open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
     await networkHelpers.time.increase(CLOCK + 1);
     await f.game.resolveTimeout(gameId);
     await expect(f.game.resolveTimeout(gameId)).to.be.revertedWithCustomError(f.game, "GameNotInProgress");
@@ -277,9 +277,9 @@ describe("dispute game: clocks, turns and replays", function () {
     const open = nextMove("prover", state, honestSide, { fanout: FANOUT, descentLevels: DESCENT });
     if (open.kind !== "open") throw new Error("expected the opening");
     const badIn = { ...open.proof, inputCommitments: [keccak256("0x02")] as `0x${string}`[] };
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, badIn, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), badIn, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
     const badOut = { ...open.proof, finalRoot: keccak256("0x03") as `0x${string}` };
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, badOut, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), badOut, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
   });
 
   it("a forged node descriptor at the transition reverts", async () => {
@@ -296,7 +296,7 @@ describe("dispute game: clocks, turns and replays", function () {
         const d = Buffer.from(move.proof.descriptor.slice(2), "hex");
         d[8 + 3] ^= 1; // another output slot
         const forged = { ...move.proof, descriptor: `0x${d.toString("hex")}` };
-        await expect(f.game.connect(f.prover).transition(gameId, setup, s, forged, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+        await expect(f.game.connect(f.prover).transition(gameId, setup, encodeState(s), forged, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
         return;
       }
       const r = await sendMove(f.game.connect(role === "prover" ? f.prover : f.challenger), gameId, setup, s, move);
