@@ -75,7 +75,7 @@ export function calldataTokens(data: string): { zero: number; nonZero: number; t
 export async function dispute(
   model: Model,
   feeds: Map<string, Tensor>,
-  inspect?: (hash: string, kind: string, data: string, gas: bigint) => void,
+  inspect?: (hash: string, kind: string, data: string, gas: bigint, send: (method: string, params: unknown[]) => Promise<unknown>) => void | Promise<void>,
 ): Promise<PlayedGame & { node: number; op: string; challengeGas: bigint }> {
   const conn = await network.create();
   try {
@@ -113,7 +113,7 @@ export async function dispute(
         for (const tx of block!.prefetchedTransactions) {
           if (tx.to?.toLowerCase() !== to) continue;
           const r = (await ethers.provider.getTransactionReceipt(tx.hash))!;
-          inspect(tx.hash, played.moves[i]?.kind ?? "resolve", tx.data, r.gasUsed);
+          await inspect(tx.hash, played.moves[i]?.kind ?? "resolve", tx.data, r.gasUsed, (m, p) => ethers.provider.send(m, p));
           i++;
         }
       }

@@ -49,6 +49,20 @@ contract DisputeGame is IDisputeGame {
         uint40 decidedAt;
     }
 
+    /// @dev Bit offsets of GameSlot's members in its storage word, as Solidity packs the struct
+    ///      (first member in the lowest bits): status 0-7, challengerToMove 8, lastMoveAt 16-55,
+    ///      proverLeft 56-95, challengerLeft 96-135, proverMoves 136-167, challengerMoves 168-199,
+    ///      bondsReleased 200-207, decidedAt 208-247. test/dispute/game.test.ts reads them back
+    ///      through gameSlot() after moves.
+    uint256 private constant SLOT_TO_MOVE = 8;
+    uint256 private constant SLOT_LAST_MOVE = 16;
+    uint256 private constant SLOT_PROVER_LEFT = 56;
+    uint256 private constant SLOT_CHALLENGER_LEFT = 96;
+    uint256 private constant SLOT_PROVER_MOVES = 136;
+    uint256 private constant SLOT_CHALLENGER_MOVES = 168;
+    /// @dev status (bits 0-7), bondsReleased and decidedAt (bits 200-247): kept by a move.
+    uint256 private constant SLOT_KEEP = 0xff | (((uint256(1) << 48) - 1) << 200);
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
@@ -538,6 +552,14 @@ contract DisputeGame is IDisputeGame {
                                INTERNALS
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev The packed word of a game's GameSlot (Solidity's layout, first member lowest).
+    function _slotWord(uint256 gameId) private view returns (uint256 w) {
+        GameSlot storage slot = _slots[gameId];
+        assembly ("memory-safe") {
+            w := sload(slot.slot)
+        }
+    }
+
     /// @dev The one expiry test, shared by every move and by resolveTimeout.
     function _expired(GameSlot storage slot) private view returns (bool expired, uint256 left) {
         uint256 budget = slot.challengerToMove ? slot.challengerLeft : slot.proverLeft;
@@ -568,8 +590,10 @@ contract DisputeGame is IDisputeGame {
         Phase expected,
         bool byChallenger
     ) private view returns (Cursor memory c) {
-        GameSlot storage slot = _slots[gameId];
-        if (slot.status != GameStatus.InProgress) revert GameNotInProgress(gameId, slot.status);
+        // The clock slot, read once (one cold SLOAD) and unpacked by hand: see SLOT_* below.
+        uint256 w = _slotWord(gameId);
+        GameStatus status = GameStatus(uint8(w));
+        if (status != GameStatus.InProgress) revert GameNotInProgress(gameId, status);
         // INVARIANT: a move names the exact state it answers, so no reorg or race can redirect it.
         bytes32 stored = _stateHash[gameId];
         if (stored == 0) {
@@ -584,8 +608,9 @@ contract DisputeGame is IDisputeGame {
         c = LibCursor.unpack(s.cursor);
         if (c.phase != expected) revert GameWrongPhase(expected, c.phase);
         if (msg.sender != (byChallenger ? challenger : prover)) revert GameNotYourTurn(msg.sender);
-        (bool expired,) = _expired(slot);
-        if (expired) revert GameClockExpired(gameId);
+        // The one expiry test (as _expired): elapsed >= the budget of the side to move.
+        uint256 budget = (w >> SLOT_TO_MOVE) & 1 == 1 ? uint40(w >> SLOT_CHALLENGER_LEFT) : uint40(w >> SLOT_PROVER_LEFT);
+        if (block.timestamp - uint40(w >> SLOT_LAST_MOVE) >= budget) revert GameClockExpired(gameId);
         if (msg.value != moveBond) revert GameWrongBond(moveBond, msg.value);
     }
 
@@ -600,24 +625,39 @@ contract DisputeGame is IDisputeGame {
         bytes32[] memory values
     ) private {
         next.cursor = LibCursor.pack(c);
-        GameSlot storage slot = _slots[gameId];
-        uint256 elapsed = block.timestamp - slot.lastMoveAt;
-        bool challengerNext = _challengerMoves(c.phase);
-        // Checked arithmetic cannot underflow: _begin verified elapsed < the mover's budget.
-        if (byChallenger) {
-            slot.challengerLeft = uint40(slot.challengerLeft - elapsed);
-            slot.challengerMoves += 1;
-        } else {
-            slot.proverLeft = uint40(slot.proverLeft - elapsed);
-            slot.proverMoves += 1;
-        }
-        // A late move never leaves the side that answers with less than clockExtension.
-        if (challengerNext && slot.challengerLeft < clockExtension) slot.challengerLeft = uint40(clockExtension);
-        if (!challengerNext && slot.proverLeft < clockExtension) slot.proverLeft = uint40(clockExtension);
-        slot.challengerToMove = challengerNext;
-        slot.lastMoveAt = uint40(block.timestamp);
+        _chargeClock(gameId, _challengerMoves(c.phase), byChallenger);
         _stateHash[gameId] = keccak256(abi.encode(key, next));
         emit Moved(gameId, next, values);
+    }
+
+    /// @dev Charges the mover's clock, counts its bond, hands the turn over: one SSTORE.
+    function _chargeClock(uint256 gameId, bool challengerNext, bool byChallenger) private {
+        uint256 w = _slotWord(gameId);
+        uint256 elapsed = block.timestamp - uint40(w >> SLOT_LAST_MOVE);
+        uint256 proverLeft = uint40(w >> SLOT_PROVER_LEFT);
+        uint256 challengerLeft = uint40(w >> SLOT_CHALLENGER_LEFT);
+        uint32 proverMoves = uint32(w >> SLOT_PROVER_MOVES);
+        uint32 challengerMoves = uint32(w >> SLOT_CHALLENGER_MOVES);
+        // Checked arithmetic cannot underflow: _begin verified elapsed < the mover's budget.
+        if (byChallenger) {
+            challengerLeft -= elapsed;
+            challengerMoves += 1;
+        } else {
+            proverLeft -= elapsed;
+            proverMoves += 1;
+        }
+        // A late move never leaves the side that answers with less than clockExtension.
+        if (challengerNext && challengerLeft < clockExtension) challengerLeft = clockExtension;
+        if (!challengerNext && proverLeft < clockExtension) proverLeft = clockExtension;
+        // One SSTORE: status, bondsReleased and decidedAt kept; the clock fields rewritten. The
+        // clocks fit 40 bits: they never exceed clockBudget (< 2^40, checked at construction).
+        w = (w & SLOT_KEEP) | (challengerNext ? uint256(1) << SLOT_TO_MOVE : 0) | (block.timestamp << SLOT_LAST_MOVE)
+            | (proverLeft << SLOT_PROVER_LEFT) | (challengerLeft << SLOT_CHALLENGER_LEFT)
+            | (uint256(proverMoves) << SLOT_PROVER_MOVES) | (uint256(challengerMoves) << SLOT_CHALLENGER_MOVES);
+        GameSlot storage slot = _slots[gameId];
+        assembly ("memory-safe") {
+            sstore(slot.slot, w)
+        }
     }
 
     function _decide(uint256 gameId, GameStatus status, bytes32 reason) private {
