@@ -552,6 +552,28 @@ contract DisputeGame is IDisputeGame {
                                INTERNALS
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev keccak256(abi.encode(key, s)) of a calldata state (six static words), without the
+    ///      ABI encoder's copy and checks: the words are hashed exactly as they came.
+    function _hashCalldata(bytes32 key, GameState calldata s) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            // Scratch past the free memory pointer, never allocated: key ‖ the six words.
+            let p := mload(0x40)
+            mstore(p, key)
+            calldatacopy(add(p, 0x20), s, 0xc0)
+            h := keccak256(p, 0xe0)
+        }
+    }
+
+    /// @dev keccak256(abi.encode(key, s)) of a memory state.
+    function _hashMemory(bytes32 key, GameState memory s) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, key)
+            mcopy(add(p, 0x20), s, 0xc0)
+            h := keccak256(p, 0xe0)
+        }
+    }
+
     /// @dev The packed word of a game's GameSlot (Solidity's layout, first member lowest).
     function _slotWord(uint256 gameId) private view returns (uint256 w) {
         GameSlot storage slot = _slots[gameId];
@@ -602,7 +624,7 @@ contract DisputeGame is IDisputeGame {
                 s.cursor != uint256(Phase.AwaitOpening) || s.claimLo != 0 || s.claimHi != 0 || s.pending != 0
                     || s.descriptorHash != 0 || s.stateBefore != 0
             ) revert GameStateMismatch(gameId);
-        } else if (keccak256(abi.encode(key, s)) != stored) {
+        } else if (_hashCalldata(key, s) != stored) {
             revert GameStateMismatch(gameId);
         }
         c = LibCursor.unpack(s.cursor);
@@ -626,7 +648,7 @@ contract DisputeGame is IDisputeGame {
     ) private {
         next.cursor = LibCursor.pack(c);
         _chargeClock(gameId, _challengerMoves(c.phase), byChallenger);
-        _stateHash[gameId] = keccak256(abi.encode(key, next));
+        _stateHash[gameId] = _hashMemory(key, next);
         emit Moved(gameId, next, values);
     }
 
