@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {LibTensorType, TensorType} from "../../libraries/TensorType.sol";
+import {LibTensorType} from "../../libraries/TensorType.sol";
 import {LibDescriptor} from "../lib/LibDescriptor.sol";
 import {IOneStepVerifier, StepInput} from "./IOneStepVerifier.sol";
 import {IStepSupport} from "./IStepSupport.sol";
@@ -118,14 +118,23 @@ contract OneStepRouter is IOneStepVerifier, IStepSupport {
     /// @dev A canonical type word of a profile element type (float32, uint8, int8, int32, int64)
     ///      whose tensor tree is at most MAX_TREE_DEPTH deep.
     function _withinProfile(bytes32 word) private pure returns (bool) {
-        TensorType t = TensorType.wrap(word);
-        uint8 dt = t.dtype();
-        if (dt != 1 && dt != 2 && dt != 3 && dt != 6 && dt != 7) return false;
-        uint256 r = t.rank();
+        // The type word's layout (TensorType.sol): dtype byte 0, rank byte 1, 8 dims of 3 bytes.
+        uint256 w = uint256(word);
+        uint256 dt = w >> 248;
+        uint256 n;
+        if (dt == 2 || dt == 3) n = 1;
+        else if (dt == 1 || dt == 6) n = 4;
+        else if (dt == 7) n = 8;
+        else return false;
+        uint256 r = (w >> 240) & 0xff;
         if (r > LibTensorType.MAX_RANK) return false;
         // Canonical: the (8 - r) unused dims and the 6 trailing bytes are zero.
-        if (uint256(word) & ((uint256(1) << (24 * (LibTensorType.MAX_RANK - r) + 48)) - 1) != 0) return false;
-        return t.byteLength() <= (uint256(32) << MAX_TREE_DEPTH);
+        if (w & ((uint256(1) << (24 * (LibTensorType.MAX_RANK - r) + 48)) - 1) != 0) return false;
+        // Byte length; cannot overflow: at most 8 x (2^24)^8 < 2^256.
+        for (uint256 i; i < r; ++i) {
+            n *= (w >> (216 - 24 * i)) & 0xffffff;
+        }
+        return n <= (uint256(32) << MAX_TREE_DEPTH);
     }
 
     /// @dev STATICCALL `target` with this call's data and return or revert with its return data.
