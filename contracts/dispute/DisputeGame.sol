@@ -506,22 +506,33 @@ contract DisputeGame is IDisputeGame {
         Cursor memory c = _begin(gameId, setup.prover, setup.challenger, _keyOf(setup), s, Phase.OneStep, true);
         if (keccak256(descriptor) != s.descriptorHash) revert GameProofInvalid("descriptor");
         _checkInputTypes(descriptor, inputTypes);
-        bytes32 computed = verifier.step(
-            StepInput({
-                descriptor: descriptor,
-                inputTypes: inputTypes,
-                stateRoot: s.stateBefore,
-                slotCount: registry.modelInfo(setup.modelId).slotCount,
-                element: c.element,
-                // Accumulating: the step at hi recomputes v_{hi-1}; otherwise [lo, hi] = [0, 1]: 0.
-                step: c.hi - 1,
-                previous: s.claimLo
-            }),
-            proof
-        );
-        if (computed == s.claimHi) revert GameStepNotRefuted(s.claimHi, computed);
-        _slots[gameId].challengerMoves += 1;
-        _decide(gameId, GameStatus.ChallengerWon, "step refuted");
+        StepInput memory input = StepInput({
+            descriptor: descriptor,
+            inputTypes: inputTypes,
+            stateRoot: s.stateBefore,
+            slotCount: registry.modelInfo(setup.modelId).slotCount,
+            element: c.element,
+            // Accumulating: the step at hi recomputes v_{hi-1}; otherwise [lo, hi] = [0, 1]: 0.
+            step: c.hi - 1,
+            previous: s.claimLo
+        });
+        try verifier.step(input, proof) returns (bytes32 computed) {
+            if (computed == s.claimHi) revert GameStepNotRefuted(s.claimHi, computed);
+            _slots[gameId].challengerMoves += 1;
+            _decide(gameId, GameStatus.ChallengerWon, "step refuted");
+        } catch (bytes memory err) {
+            // INVARIANT: a step the verifier refuses for the node itself (its descriptor or types:
+            //            errors that no operand proof can cause or cure) rules against the prover,
+            //            so no prover wins because the verifier cannot judge; any other revert (a
+            //            bad proof, out of gas) is the challenger's and is passed on.
+            if (!_refusesNode(err)) {
+                assembly ("memory-safe") {
+                    revert(add(err, 0x20), mload(err))
+                }
+            }
+            _slots[gameId].challengerMoves += 1;
+            _decide(gameId, GameStatus.ChallengerWon, "step not judged");
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -738,6 +749,23 @@ contract DisputeGame is IDisputeGame {
             v |= type(uint256).max << (8 * size);
         }
         return bytes32(v);
+    }
+
+    /// @dev A verifier revert that is about the node, not about the proof: the descriptor or the
+    ///      types do not fit the operator (StepTypeMismatch, StepAttributeInvalid,
+    ///      StepUnsupportedOpcode, StepInputMissing, AccumulateUnsupported, ConvGeometryInvalid,
+    ///      MatMulGeometryInvalid, DescriptorMalformed, TensorTypeInvalid), or the proven Gather
+    ///      index selects nothing, so no output exists (LayoutGatherIndexOutOfRange).
+    function _refusesNode(bytes memory err) private pure returns (bool) {
+        if (err.length < 4) return false;
+        bytes4 sel = bytes4(err);
+        return sel == bytes4(keccak256("StepTypeMismatch(uint256,bytes32)"))
+            || sel == bytes4(keccak256("StepAttributeInvalid(bytes32,uint256)"))
+            || sel == bytes4(keccak256("StepUnsupportedOpcode(uint8)")) || sel == bytes4(keccak256("StepInputMissing(uint256)"))
+            || sel == bytes4(keccak256("AccumulateUnsupported(uint8,bytes32)"))
+            || sel == bytes4(keccak256("ConvGeometryInvalid(bytes32)")) || sel == bytes4(keccak256("MatMulGeometryInvalid(bytes32)"))
+            || sel == bytes4(keccak256("DescriptorMalformed(bytes32)")) || sel == bytes4(keccak256("TensorTypeInvalid(bytes32)"))
+            || sel == bytes4(keccak256("LayoutGatherIndexOutOfRange(int256,uint256)"));
     }
 
     /// @dev The transition's single-slot write: S_lo with the output slot empty, S_hi with T in it.

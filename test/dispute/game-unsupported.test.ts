@@ -13,7 +13,7 @@ import { network } from "hardhat";
 import { DEVNET_PARAMS, deployProtocol, deployVerifiers } from "../../offchain/chain/deploy.js";
 import { DisputeGame__factory, JobMarket__factory, ModelRegistry__factory, OneStepRouter__factory } from "../../offchain/chain/contracts.js";
 import { descriptorLeaf } from "../../offchain/engine/commit/descriptor.js";
-import { Tag, toHex, type Hex32 } from "../../offchain/engine/commit/hash.js";
+import { Tag, taggedHash, toHex, type Hex32 } from "../../offchain/engine/commit/hash.js";
 import { modelId } from "../../offchain/engine/commit/model-id.js";
 import { commitModel, fileHash, type ModelCommitment } from "../../offchain/engine/commit/model-commit.js";
 import { WordTree } from "../../offchain/engine/commit/word-tree.js";
@@ -25,6 +25,7 @@ import type { Model } from "../../offchain/engine/onnx/types.js";
 import { tensorBytes, type Tensor } from "../../offchain/engine/tensor.js";
 import { gameTrace } from "../../offchain/game/game-trace.js";
 import { playGame } from "../../offchain/game/play.js";
+import type { GameTrace } from "../../offchain/game/solver.js";
 import { projectSteps } from "../../offchain/game/steps.js";
 import { Trace } from "../../offchain/game/trace.js";
 import { Phase, setupFromEvent, stateFromEvent } from "../../offchain/game/types.js";
@@ -119,21 +120,22 @@ describe("unsupported nodes rule against the prover", function () {
     }
   });
 
-  it("a registered model with a node of another semantics version: a prover posting on it loses the dispute of that node at the transition, and the market settles it", async () => {
+  /** The project CNN with a lie in `node` that survives to the outputs. */
+  async function cnnLie(node: number) {
     const cnnModel = decodeModel(readFileSync((await projectModel()).quantizedPath));
     const feeds = new Map(digitSamples(cnnModel, mnistSplit().evaluation.slice(0, 1))[0]!.feeds) as Map<string, Tensor>;
-    let lie: ReturnType<typeof runWithFault> | undefined;
     for (const element of [0, 5, 17, 40, 99]) {
       try {
-        lie = runWithFault(cnnModel, feeds, { node: 2, element, delta: 9 });
-        break;
+        return { cnnModel, feeds, lie: runWithFault(cnnModel, feeds, { node, element, delta: 9 }) };
       } catch (e) {
         if (!(e instanceof FaultError)) throw e;
       }
     }
-    if (!lie) throw new Error("no surviving lie in node 2");
-    // Node lie.node carries semantics version 2: a model outside what the deployed verifier judges.
-    const c = withDescriptor(commitModel(cnnModel), lie.node, (d) => (d[1] = 2));
+    throw new Error(`no surviving lie in node ${node}`);
+  }
+
+  /** Registers `c`, posts the lie, challenges it and plays the game with the solver on both sides. */
+  async function disputeOn(c: ModelCommitment, cnnModel: Model, feeds: Map<string, Tensor>, lie: ReturnType<typeof runWithFault>, adapt: (t: GameTrace) => GameTrace = (t) => t) {
     const [deployer, requester, prover, challenger] = await ethers.getSigners();
     const { deployment } = await deployProtocol(deployer!, { market: { ...DEVNET_PARAMS }, game: GAME });
     const registry = ModelRegistry__factory.connect(deployment.registry, deployer);
@@ -154,19 +156,43 @@ describe("unsupported nodes rule against the prover", function () {
       gameId,
       setupFromEvent(opened.args.setup),
       stateFromEvent(opened.args.state),
-      { prover: { signer: prover!, trace: gameTrace(new Trace(c, lie.values), projectSteps) }, challenger: { signer: challenger!, trace: gameTrace(honest, projectSteps) } },
+      { prover: { signer: prover!, trace: adapt(gameTrace(new Trace(c, lie.values), projectSteps)) }, challenger: { signer: challenger!, trace: adapt(gameTrace(honest, projectSteps)) } },
       (s) => networkHelpers.time.increase(s).then(() => undefined),
     );
+    const [resolved] = await game.queryFilter(game.filters.GameResolved(gameId));
+    await market.settleGame(gameId);
+    return { played, reason: resolved!.args.reason as string, market, requester: requester!, challenger: challenger! };
+  }
+
+  it("a node whose types the family refuses only inside its step (Flatten over a wrong element count): the step decides for the challenger instead of reverting", async () => {
+    const { cnnModel, feeds, lie } = await cnnLie(5);
+    const base = commitModel(cnnModel);
+    expect(base.nodes[lie.node]!.opType).to.equal("Flatten");
+    // The registered descriptor names an input type of another element count (word 4 commits it).
+    const forged = inputTypes(base, lie.node).map((w, i) => (i === 0 ? typeWord(3, [1, 4, 4, 3]) : w));
+    const c = withDescriptor(base, lie.node, (d) => taggedHash(Tag.NODE_INPUT_TYPES, ...forged.map((w) => Buffer.from(w.slice(2), "hex"))).copy(d, 4 * 32));
+    const adapt = (t: GameTrace): GameTrace => ({ ...t, inputTypes: (n) => (n === lie.node ? forged : t.inputTypes(n)) });
+    const out = await disputeOn(c, cnnModel, feeds, lie, adapt);
+    expect(out.played.status).to.equal(3n); // ChallengerWon
+    expect(out.played.timedOut).to.equal(null);
+    expect(out.played.moves.at(-1)!.kind).to.equal("step");
+    expect(out.reason).to.equal(reason("step not judged"));
+    expect((await out.market.job(1)).status).to.equal(5n); // Faulted
+  });
+
+  it("a registered model with a node of another semantics version: a prover posting on it loses the dispute of that node at the transition, and the market settles it", async () => {
+    const { cnnModel, feeds, lie } = await cnnLie(2);
+    // Node lie.node carries semantics version 2: a model outside what the deployed verifier judges.
+    const c = withDescriptor(commitModel(cnnModel), lie.node, (d) => (d[1] = 2));
+    const { played, reason: why, market, requester, challenger } = await disputeOn(c, cnnModel, feeds, lie);
     expect(played.status).to.equal(3n); // ChallengerWon
     expect(played.timedOut).to.equal(null);
     expect(played.last.phase).to.equal(Phase.Transition);
     expect(played.last.lo).to.equal(lie.node);
     expect(played.moves.at(-1)!.kind).to.equal("transition");
-    const [resolved] = await game.queryFilter(game.filters.GameResolved(gameId));
-    expect(resolved!.args.reason).to.equal(reason("semantics version"));
-    await market.settleGame(gameId);
+    expect(why).to.equal(reason("semantics version"));
     expect((await market.job(1)).status).to.equal(5n); // Faulted
-    expect(await market.credits(requester!.address)).to.equal(FEE);
-    expect(await market.credits(challenger!.address)).to.be.greaterThan(DEVNET_PARAMS.challengerBond);
+    expect(await market.credits(requester.address)).to.equal(FEE);
+    expect(await market.credits(challenger.address)).to.be.greaterThan(DEVNET_PARAMS.challengerBond);
   });
 });
