@@ -1,3 +1,9 @@
+/**
+ * Opcode breakdown of one move of each kind (debug_traceTransaction, top call frame only; a
+ * STATICCALL's figure includes the gas it forwards): plays dispute CASE (index into
+ * disputeCases()) and prints SLOAD/SSTORE/LOG/KECCAK256/memory/other per move kind.
+ * `CASE=3 npx tsx bench/move-trace.ts`.
+ */
 import { dispute, disputeCases } from "./dispute.bench.js";
 const cases = await disputeCases();
 const c = cases[Number(process.env.CASE ?? 0)]!;
