@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark in bench/ and rewrites BENCHMARKS.md with the figures,
  * the machine and the date. Benchmarks measure; tests never assert timings or gas.
- * `npx tsx bench/run.ts engine hash` runs only the named ones and prints their sections to stdout,
- * leaving BENCHMARKS.md alone (a full rewrite needs the full run).
+ * `npx tsx bench/run.ts engine hash` runs only the named ones and replaces their sections in
+ * BENCHMARKS.md, each marked as rerun alone with its date; `--stdout` prints them instead.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, platform, arch } from "node:os";
 import { gasBenchmark } from "./gas.bench.js";
 import { quantizeBenchmark } from "./quantize.bench.js";
@@ -27,9 +27,15 @@ const benches: readonly { name: string; run: () => Promise<BenchSection> }[] = [
   { name: "nodes", run: nodesBenchmark },
 ];
 
-const only = process.argv.slice(2);
-if (only.includes("--help")) {
-  process.stdout.write(`usage: npx tsx bench/run.ts [${benches.map((b) => b.name).join(" | ")} ...]\n  no names: every benchmark, BENCHMARKS.md rewritten; names: those only, printed to stdout\n`);
+const args = process.argv.slice(2);
+const toStdout = args.includes("--stdout");
+const only = args.filter((a) => !a.startsWith("--"));
+if (args.includes("--help")) {
+  process.stdout.write(
+    `usage: npx tsx bench/run.ts [--stdout] [${benches.map((b) => b.name).join(" | ")} ...]\n` +
+      "  no names: every benchmark, BENCHMARKS.md rewritten; names: those only, their sections replaced\n" +
+      "  in BENCHMARKS.md (marked as rerun alone); --stdout: print the sections, leave BENCHMARKS.md alone\n",
+  );
   process.exit(0);
 }
 const unknown = only.filter((n) => !benches.some((b) => b.name === n));
@@ -47,8 +53,21 @@ for (const b of only.length > 0 ? benches.filter((x) => only.includes(x.name)) :
   process.stderr.write(`bench: ${b.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
-if (only.length > 0) {
+if (only.length > 0 && toStdout) {
   process.stdout.write(sections.map((s) => `\n## ${s.title}\n\n${s.markdown.trim()}\n`).join(""));
+  process.exit(0);
+}
+if (only.length > 0 && existsSync("BENCHMARKS.md")) {
+  let text = readFileSync("BENCHMARKS.md", "utf8");
+  for (const sec of sections) {
+    const at = text.indexOf(`\n## ${sec.title}\n`);
+    if (at < 0) throw new Error(`BENCHMARKS.md has no section "${sec.title}"`);
+    const next = text.indexOf("\n## ", at + 4);
+    const body = `\n## ${sec.title}\n\n_Rerun alone on ${new Date().toISOString()} (\`tsx bench/run.ts ${only.join(" ")}\`)._\n\n${sec.markdown.trim()}\n`;
+    text = text.slice(0, at) + body + (next < 0 ? "" : text.slice(next));
+  }
+  writeFileSync("BENCHMARKS.md", text);
+  process.stderr.write(`bench: replaced ${sections.map((x) => x.title).join(", ")} in BENCHMARKS.md\n`);
   process.exit(0);
 }
 

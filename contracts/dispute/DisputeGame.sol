@@ -6,9 +6,12 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {Tags} from "../libraries/Tags.sol";
 import {TensorCommitment} from "../libraries/TensorCommitment.sol";
 import {TensorType} from "../libraries/TensorType.sol";
-import {ElementPick, GameState, OpeningProof, Phase, TransitionProof} from "./lib/GameTypes.sol";
+import {GamePlayers, GameState, OpeningProof, Phase, TransitionProof} from "./lib/GameTypes.sol";
+import {Cursor, LibCursor} from "./lib/LibCursor.sol";
+import {LibSegmentTree} from "./lib/LibSegmentTree.sol";
 import {LibWordTree} from "./lib/LibWordTree.sol";
 import {IOneStepVerifier, StepInput} from "./verifiers/IOneStepVerifier.sol";
+import {IStepSupport} from "./verifiers/IStepSupport.sol";
 
 /// @notice The one view of the market the game reads: a game's setup from the market's records.
 interface IJobMarketSetup {
@@ -46,14 +49,30 @@ contract DisputeGame is IDisputeGame {
         uint40 decidedAt;
     }
 
+    /// @dev Bit offsets of GameSlot's members in its storage word, as Solidity packs the struct
+    ///      (first member in the lowest bits): status 0-7, challengerToMove 8, lastMoveAt 16-55,
+    ///      proverLeft 56-95, challengerLeft 96-135, proverMoves 136-167, challengerMoves 168-199,
+    ///      bondsReleased 200-207, decidedAt 208-247. test/dispute/game.test.ts reads them back
+    ///      through gameSlot() after moves.
+    uint256 private constant SLOT_TO_MOVE = 8;
+    uint256 private constant SLOT_LAST_MOVE = 16;
+    uint256 private constant SLOT_PROVER_LEFT = 56;
+    uint256 private constant SLOT_CHALLENGER_LEFT = 96;
+    uint256 private constant SLOT_PROVER_MOVES = 136;
+    uint256 private constant SLOT_CHALLENGER_MOVES = 168;
+    /// @dev status (bits 0-7), bondsReleased and decidedAt (bits 200-247): kept by a move.
+    uint256 private constant SLOT_KEEP = 0xff | (((uint256(1) << 48) - 1) << 200);
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice A game was opened; `state` is its first state.
+    /// @notice A game was opened; `state` is its first state (cursor = AwaitOpening, the rest 0).
     event GameOpened(uint256 indexed gameId, uint256 indexed jobId, GameSetup setup, GameState state);
-    /// @notice A move was made; `state` is the state after it, `posted` what the mover posted.
-    event Moved(uint256 indexed gameId, address indexed mover, Phase phaseBefore, GameState state, bytes32[] posted);
+    /// @notice A move was made; `state` is the state after it (the mover is the side whose turn
+    ///         the previous state named), `posted` what the mover revealed: the values of a post,
+    ///         the nodes of a postChildren, the two leaves of a revealLeaves; empty otherwise.
+    event Moved(uint256 indexed gameId, GameState state, bytes32[] posted);
     /// @notice A game was decided (or closed by the market).
     event GameResolved(uint256 indexed gameId, GameStatus status, bytes32 reason);
     /// @notice The market collected the game's move bonds.
@@ -85,6 +104,8 @@ contract DisputeGame is IDisputeGame {
 
     uint256 public constant DESCRIPTOR_BYTES = 288;
     uint8 public constant SEMANTICS_VERSION = 1;
+    /// @notice A descriptor's input slot for an omitted input (and beyond the count).
+    uint256 private constant ABSENT_SLOT = type(uint32).max;
     /// @notice Opcodes whose output elements accumulate (level 3 applies).
     uint256 private constant ACCUMULATING = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 22);
 
@@ -142,7 +163,7 @@ contract DisputeGame is IDisputeGame {
         if (msg.sender != market) revert GameOnlyMarket(msg.sender);
         if (_slots[gameId].status != GameStatus.None) revert GameAlreadyExists(gameId);
         GameState memory s;
-        s.phase = Phase.AwaitOpening;
+        s.cursor = uint256(Phase.AwaitOpening);
         // No state hash yet: the first move proves its setup against the market's records
         // (_begin), which keeps opening a game to one fresh storage slot.
         _slots[gameId] = GameSlot({
@@ -202,7 +223,8 @@ contract DisputeGame is IDisputeGame {
         return _slots[gameId];
     }
 
-    /// @notice keccak256(abi.encode(setup, state)) of the game's current state; 0 until the first
+    /// @notice keccak256(abi.encode(gameKey, state)) of the game's current state, gameKey =
+    ///         keccak256(abi.encode(prover, challenger, terms)) (GamePlayers); 0 until the first
     ///         move (the state is then the initial one and the setup the market's).
     function stateHash(uint256 gameId) external view returns (bytes32) {
         return _stateHash[gameId];
@@ -218,7 +240,13 @@ contract DisputeGame is IDisputeGame {
         external
         payable
     {
-        _begin(gameId, setup, s, Phase.AwaitOpening, false);
+        bytes32 key = _keyOf(setup);
+        bool first = _stateHash[gameId] == 0;
+        Cursor memory c = _begin(gameId, setup.prover, setup.challenger, key, s, Phase.AwaitOpening, false);
+        // INVARIANT: the first move carries exactly the setup the market recorded.
+        if (first && keccak256(abi.encode(setup)) != keccak256(abi.encode(IJobMarketSetup(market).gameSetup(gameId)))) {
+            revert GameStateMismatch(gameId);
+        }
         IModelRegistry.ModelInfo memory info = registry.modelInfo(setup.modelId);
         uint256 depth = LibWordTree.depthFor(info.slotCount);
 
@@ -245,12 +273,12 @@ contract DisputeGame is IDisputeGame {
         }
 
         GameState memory next = s;
-        next.lo = 0;
-        next.hi = info.nodeCount;
         next.claimLo = root;
         next.claimHi = p.finalRoot;
-        next.phase = info.nodeCount == 1 ? Phase.Transition : Phase.StatesPost;
-        _advance(gameId, setup, s.phase, next, false, new bytes32[](0));
+        c.lo = 0;
+        c.hi = info.nodeCount;
+        c.phase = info.nodeCount == 1 ? Phase.Transition : Phase.StatesPost;
+        _advance(gameId, key, c, next, false, new bytes32[](0));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -259,81 +287,99 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice The prover posts the values at the interior points of [lo, hi]: state roots
     ///         (level 1) or partial values (level 3). Points: lo + floor(j (hi - lo) / k'),
-    ///         j = 1..k'-1, k' = min(fanout, hi - lo).
-    function post(uint256 gameId, GameSetup calldata setup, GameState calldata s, bytes32[] calldata values)
+    ///         j = 1..k'-1, k' = min(fanout, hi - lo). `pending` becomes the root of their segment
+    ///         tree (LibSegmentTree), which the challenger's pick opens one segment of.
+    function post(uint256 gameId, GamePlayers calldata players, GameState calldata s, bytes32[] calldata values)
         external
         payable
     {
-        Phase expected = s.phase == Phase.AccPost ? Phase.AccPost : Phase.StatesPost;
-        _begin(gameId, setup, s, expected, false);
-        uint256 k = _segments(s);
+        Phase expected = LibCursor.phaseOf(s.cursor) == Phase.AccPost ? Phase.AccPost : Phase.StatesPost;
+        bytes32 key = _keyOf(players);
+        Cursor memory c = _begin(gameId, players.prover, players.challenger, key, s, expected, false);
+        uint256 k = _segments(c);
         if (values.length != k - 1) revert GameBadList(k - 1, values.length);
         GameState memory next = s;
-        next.pending = keccak256(abi.encodePacked(values));
-        next.phase = expected == Phase.AccPost ? Phase.AccPick : Phase.StatesPick;
-        _advance(gameId, setup, s.phase, next, false, values);
+        next.pending = LibSegmentTree.root(s.claimLo, values, s.claimHi);
+        c.phase = expected == Phase.AccPost ? Phase.AccPick : Phase.StatesPick;
+        _advance(gameId, key, c, next, false, values);
     }
 
     /// @notice The challenger picks segment `index`: it agrees with the value at its start and
-    ///         disputes the value at its end.
-    function pick(uint256 gameId, GameSetup calldata setup, GameState calldata s, bytes32[] calldata values, uint256 index)
-        external
-        payable
-    {
-        Phase expected = s.phase == Phase.AccPick ? Phase.AccPick : Phase.StatesPick;
-        _begin(gameId, setup, s, expected, true);
-        // INVARIANT: the challenger picks among exactly what the prover posted (named by its hash).
-        if (keccak256(abi.encodePacked(values)) != s.pending) revert GameStateMismatch(gameId);
-        uint256 k = _segments(s);
+    ///         disputes the value at its end. It proves the two values with the segment's
+    ///         siblings in the tree the prover committed (`pending`).
+    function pick(
+        uint256 gameId,
+        GamePlayers calldata players,
+        GameState calldata s,
+        uint256 index,
+        bytes32 start,
+        bytes32 end,
+        bytes32[] calldata siblings
+    ) external payable {
+        Phase expected = LibCursor.phaseOf(s.cursor) == Phase.AccPick ? Phase.AccPick : Phase.StatesPick;
+        bytes32 key = _keyOf(players);
+        Cursor memory c = _begin(gameId, players.prover, players.challenger, key, s, expected, true);
+        uint256 k = _segments(c);
         if (index >= k) revert GameBadPick(index, k);
-        uint256 span = s.hi - s.lo;
+        // INVARIANT: the challenger picks exactly a segment the prover posted (its tree's root).
+        if (LibSegmentTree.rootOf(k, index, start, end, siblings) != s.pending) revert GameProofInvalid("segment");
+        uint256 span = c.hi - c.lo;
         GameState memory next = s;
-        next.lo = uint32(s.lo + (index * span) / k);
-        next.hi = uint32(s.lo + ((index + 1) * span) / k);
-        next.claimLo = index == 0 ? s.claimLo : values[index - 1];
-        next.claimHi = index + 1 == k ? s.claimHi : values[index];
+        uint256 lo = c.lo;
+        c.lo = lo + (index * span) / k;
+        c.hi = lo + ((index + 1) * span) / k;
+        next.claimLo = start;
+        next.claimHi = end;
         next.pending = 0;
-        if (next.hi - next.lo > 1) next.phase = expected == Phase.AccPick ? Phase.AccPost : Phase.StatesPost;
-        else next.phase = expected == Phase.AccPick ? Phase.OneStep : Phase.Transition;
-        _advance(gameId, setup, s.phase, next, true, new bytes32[](0));
+        if (c.hi - c.lo > 1) c.phase = expected == Phase.AccPick ? Phase.AccPost : Phase.StatesPost;
+        else c.phase = expected == Phase.AccPick ? Phase.OneStep : Phase.Transition;
+        _advance(gameId, key, c, next, true, new bytes32[](0));
     }
 
-    /// @notice End of level 1: the prover reveals node lo's descriptor and proves that S_hi is S_lo
-    ///         with only the node's output slot written, to T = H(0x02 ‖ outType ‖ tensorRoot).
+    /// @notice End of level 1: the prover reveals node lo's descriptor with its input types and
+    ///         proves that S_hi is S_lo with only the node's output slot written, to
+    ///         T = H(0x02 ‖ outType ‖ tensorRoot). A registered descriptor outside what the
+    ///         verifier judges decides the game for the challenger here.
     function transition(uint256 gameId, GameSetup calldata setup, GameState calldata s, TransitionProof calldata p)
         external
         payable
     {
-        _begin(gameId, setup, s, Phase.Transition, false);
+        bytes32 key = _keyOf(setup);
+        Cursor memory c = _begin(gameId, setup.prover, setup.challenger, key, s, Phase.Transition, false);
         IModelRegistry.ModelInfo memory info = registry.modelInfo(setup.modelId);
         bytes calldata d = p.descriptor;
         if (d.length != DESCRIPTOR_BYTES) revert GameProofInvalid("descriptor length");
         bytes32 leaf = sha256(abi.encodePacked(Tags.NODE_DESCRIPTOR, d));
-        uint256 nodeIndex = s.lo;
         // INVARIANT: the descriptor is the registered model's node at the disputed index.
-        if (LibWordTree.rootOf(Tags.NODE_TREE_NODE, leaf, nodeIndex, p.nodeSiblings, LibWordTree.depthFor(info.nodeCount)) != info.nodeRoot) {
+        if (LibWordTree.rootOf(Tags.NODE_TREE_NODE, leaf, c.lo, p.nodeSiblings, LibWordTree.depthFor(info.nodeCount)) != info.nodeRoot) {
             revert GameProofInvalid("descriptor");
         }
-        uint256 outSlot = uint32(bytes4(d[8:12]));
-        bytes32 outType = bytes32(d[96:128]);
-        bytes32 t = LibWordTree.hashNode(Tags.TENSOR, outType, p.tensorRoot);
-        uint256 depth = LibWordTree.depthFor(info.slotCount);
-        // INVARIANT: exactly one slot changed, from empty to T (the same siblings in both states).
-        if (LibWordTree.rootOf(Tags.VALUE_TABLE_NODE, 0, outSlot, p.slotSiblings, depth) != s.claimLo) {
-            revert GameProofInvalid("state before");
+        _checkInputTypes(d, p.inputTypes);
+        // INVARIANT: a node the verifier cannot judge rules against the prover (DESIGN.md), so no
+        //            prover ever wins because its step cannot be checked.
+        (bool supported, bytes32 reason, uint256 k) = _supports(d, p.inputTypes, info.slotCount);
+        if (!supported) {
+            _slots[gameId].proverMoves += 1;
+            return _decide(gameId, GameStatus.ChallengerWon, reason);
         }
-        if (LibWordTree.rootOf(Tags.VALUE_TABLE_NODE, t, outSlot, p.slotSiblings, depth) != s.claimHi) {
-            revert GameProofInvalid("state after");
-        }
+        TensorType outType = TensorType.wrap(bytes32(d[96:128]));
+        _checkWrite(d, p, s, info.slotCount);
         GameState memory next = s;
-        next.node = uint32(nodeIndex);
         next.descriptorHash = keccak256(d);
         next.stateBefore = s.claimLo;
         next.claimHi = p.tensorRoot;
-        next.position = 0;
-        next.height = uint8(LibWordTree.tensorDepth(TensorType.wrap(outType).byteLength()));
-        next.phase = next.height > 1 ? Phase.DescendPost : Phase.LeafReveal;
-        _advance(gameId, setup, s.phase, next, false, new bytes32[](0));
+        next.claimLo = 0;
+        c.node = c.lo;
+        c.position = 0;
+        c.outDtype = outType.dtype();
+        c.outBytes = outType.byteLength();
+        c.height = LibWordTree.tensorDepth(c.outBytes);
+        // The element's level-3 interval to come: [0, K+2] (0 is "before p_0", a+1 is v_a, K+2
+        // is y), or [0, 1] for an operator that computes an element in one step.
+        c.lo = 0;
+        c.hi = (ACCUMULATING >> uint8(d[0])) & 1 == 1 ? k + 2 : 1;
+        c.phase = c.height > 1 ? Phase.DescendPost : Phase.LeafReveal;
+        _advance(gameId, key, c, next, false, new bytes32[](0));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -342,12 +388,13 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice The prover reveals the 2^m nodes m levels under the disputed node (m = min(
     ///         descentLevels, height - 1)); they must hash up to it.
-    function postChildren(uint256 gameId, GameSetup calldata setup, GameState calldata s, bytes32[] calldata nodes)
+    function postChildren(uint256 gameId, GamePlayers calldata players, GameState calldata s, bytes32[] calldata nodes)
         external
         payable
     {
-        _begin(gameId, setup, s, Phase.DescendPost, false);
-        uint256 m = _descentStep(s.height);
+        bytes32 key = _keyOf(players);
+        Cursor memory c = _begin(gameId, players.prover, players.challenger, key, s, Phase.DescendPost, false);
+        uint256 m = _descentStep(c.height);
         if (nodes.length != 1 << m) revert GameBadList(1 << m, nodes.length);
         bytes32[] memory level = nodes;
         for (uint256 n = level.length; n > 1; n >>= 1) {
@@ -355,91 +402,90 @@ contract DisputeGame is IDisputeGame {
                 level[i] = LibWordTree.hashNode(Tags.TENSOR_NODE, level[2 * i], level[2 * i + 1]);
             }
         }
+        // INVARIANT: the revealed nodes are the subtree under the disputed node, so the pick can
+        //            prove any of them with m siblings under claimHi (no list hash is kept).
         if (level[0] != s.claimHi) revert GameProofInvalid("children");
-        GameState memory next = s;
-        next.pending = keccak256(abi.encodePacked(nodes));
-        next.phase = Phase.DescendPick;
-        _advance(gameId, setup, s.phase, next, false, nodes);
+        c.phase = Phase.DescendPick;
+        _advance(gameId, key, c, s, false, nodes);
     }
 
-    /// @notice The challenger picks the disputed node among those revealed.
-    function pickChild(uint256 gameId, GameSetup calldata setup, GameState calldata s, bytes32[] calldata nodes, uint256 index)
-        external
-        payable
-    {
-        _begin(gameId, setup, s, Phase.DescendPick, true);
-        if (keccak256(abi.encodePacked(nodes)) != s.pending) revert GameStateMismatch(gameId);
-        if (index >= nodes.length) revert GameBadPick(index, nodes.length);
-        uint256 m = _descentStep(s.height);
+    /// @notice The challenger picks the disputed node `index` among those revealed, proving it
+    ///         with its m siblings under the disputed node.
+    function pickChild(
+        uint256 gameId,
+        GamePlayers calldata players,
+        GameState calldata s,
+        uint256 index,
+        bytes32 node,
+        bytes32[] calldata siblings
+    ) external payable {
+        bytes32 key = _keyOf(players);
+        Cursor memory c = _begin(gameId, players.prover, players.challenger, key, s, Phase.DescendPick, true);
+        uint256 m = _descentStep(c.height);
+        if (index >= 1 << m) revert GameBadPick(index, 1 << m);
+        // INVARIANT: the picked node is the one the prover revealed at `index`.
+        if (LibWordTree.rootOf(Tags.TENSOR_NODE, node, index, siblings, m) != s.claimHi) revert GameProofInvalid("child");
         GameState memory next = s;
-        next.claimHi = nodes[index];
-        next.position = uint64((uint256(s.position) << m) | index);
-        next.height = uint8(s.height - m);
-        next.pending = 0;
-        next.phase = next.height > 1 ? Phase.DescendPost : Phase.LeafReveal;
-        _advance(gameId, setup, s.phase, next, true, new bytes32[](0));
+        next.claimHi = node;
+        c.position = (c.position << m) | index;
+        c.height -= m;
+        c.phase = c.height > 1 ? Phase.DescendPost : Phase.LeafReveal;
+        _advance(gameId, key, c, next, true, new bytes32[](0));
     }
 
     /// @notice The prover reveals the two leaves (64 bytes of T) under the disputed lowest node.
-    function revealLeaves(uint256 gameId, GameSetup calldata setup, GameState calldata s, bytes32 left, bytes32 right)
+    function revealLeaves(uint256 gameId, GamePlayers calldata players, GameState calldata s, bytes32 left, bytes32 right)
         external
         payable
     {
-        _begin(gameId, setup, s, Phase.LeafReveal, false);
+        bytes32 key = _keyOf(players);
+        Cursor memory c = _begin(gameId, players.prover, players.challenger, key, s, Phase.LeafReveal, false);
         if (LibWordTree.hashNode(Tags.TENSOR_LEAF, left, right) != s.claimHi) revert GameProofInvalid("leaves");
-        GameState memory next = s;
-        next.pending = keccak256(abi.encodePacked(left, right));
-        next.phase = Phase.LeafPick;
+        c.phase = Phase.LeafPick;
         bytes32[] memory shown = new bytes32[](2);
         shown[0] = left;
         shown[1] = right;
-        _advance(gameId, setup, s.phase, next, false, shown);
+        _advance(gameId, key, c, s, false, shown);
     }
 
-    /// @notice The challenger picks the element at byte `a.offset` (0..63) of the revealed pair. A
+    /// @notice The challenger picks the element at byte `offset` (0..63) of the revealed pair. A
     ///         lane past the tensor's bytes must be zero: a non-zero one wins the game at once.
     ///         Otherwise the element's value is the prover's claim, and the game goes to the
     ///         element's accumulation (level 3) or straight to the one-step.
-    function pickElement(uint256 gameId, GameSetup calldata setup, GameState calldata s, ElementPick calldata a)
-        external
-        payable
-    {
-        _begin(gameId, setup, s, Phase.LeafPick, true);
-        if (keccak256(abi.encodePacked(a.left, a.right)) != s.pending) revert GameStateMismatch(gameId);
-        if (keccak256(a.descriptor) != s.descriptorHash) revert GameProofInvalid("descriptor");
-        TensorType outType = TensorType.wrap(bytes32(a.descriptor[96:128]));
-        uint256 size = _sizeOf(outType.dtype());
-        if (a.offset >= 64 || a.offset % size != 0) revert GameBadPick(a.offset, 64);
-        bytes memory pair = abi.encodePacked(a.left, a.right);
-        uint256 byteIndex = uint256(s.position) * 64 + a.offset;
+    function pickElement(
+        uint256 gameId,
+        GamePlayers calldata players,
+        GameState calldata s,
+        bytes32 left,
+        bytes32 right,
+        uint256 offset
+    ) external payable {
+        bytes32 key = _keyOf(players);
+        Cursor memory c = _begin(gameId, players.prover, players.challenger, key, s, Phase.LeafPick, true);
+        // INVARIANT: the pair is the one the prover revealed (it hashes to the disputed leaf node).
+        if (LibWordTree.hashNode(Tags.TENSOR_LEAF, left, right) != s.claimHi) revert GameProofInvalid("leaves");
+        uint8 dtype = uint8(c.outDtype);
+        uint256 size = _sizeOf(dtype);
+        if (offset >= 64 || offset % size != 0) revert GameBadPick(offset, 64);
+        uint256 byteIndex = c.position * 64 + offset;
+        bytes32 lane = _lane(left, right, offset, size);
 
-        if (byteIndex >= outType.byteLength()) {
+        if (byteIndex >= c.outBytes) {
             // INVARIANT: padding lanes are zero; a non-zero one proves the prover's tensor malformed.
-            for (uint256 i; i < size; ++i) {
-                if (pair[a.offset + i] != 0) {
-                    _slots[gameId].challengerMoves += 1;
-                    return _decide(gameId, GameStatus.ChallengerWon, "padding lane not zero");
-                }
+            if (lane != 0) {
+                _slots[gameId].challengerMoves += 1;
+                return _decide(gameId, GameStatus.ChallengerWon, "padding lane not zero");
             }
             revert GameStepNotRefuted(0, 0);
         }
 
         GameState memory next = s;
-        next.element = uint64(byteIndex / size);
-        next.claimHi = _decodeElement(pair, a.offset, size, outType.dtype());
-        next.pending = 0;
-        next.lo = 0;
+        c.element = byteIndex / size;
+        next.claimHi = _decodeElement(lane, size, dtype);
         next.claimLo = 0;
-        if ((ACCUMULATING >> uint8(a.descriptor[0])) & 1 == 1) {
-            _checkInputTypes(a.descriptor, a.inputTypes);
-            // Indices shifted by one: 0 is "before p_0", a+1 is v_a, K+2 is the output y.
-            next.hi = uint32(verifier.accumulationLength(a.descriptor, a.inputTypes) + 2);
-            next.phase = Phase.AccPost;
-        } else {
-            next.hi = 1;
-            next.phase = Phase.OneStep;
-        }
-        _advance(gameId, setup, s.phase, next, true, new bytes32[](0));
+        // [lo, hi] was set at the transition: [0, K+2] accumulates, [0, 1] is one step.
+        c.phase = c.hi > 1 ? Phase.AccPost : Phase.OneStep;
+        _advance(gameId, key, c, next, true, new bytes32[](0));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -457,25 +503,36 @@ contract DisputeGame is IDisputeGame {
         bytes32[] calldata inputTypes,
         bytes calldata proof
     ) external payable {
-        _begin(gameId, setup, s, Phase.OneStep, true);
+        Cursor memory c = _begin(gameId, setup.prover, setup.challenger, _keyOf(setup), s, Phase.OneStep, true);
         if (keccak256(descriptor) != s.descriptorHash) revert GameProofInvalid("descriptor");
         _checkInputTypes(descriptor, inputTypes);
-        bool accumulating = (ACCUMULATING >> uint8(descriptor[0])) & 1 == 1;
-        bytes32 computed = verifier.step(
-            StepInput({
-                descriptor: descriptor,
-                inputTypes: inputTypes,
-                stateRoot: s.stateBefore,
-                slotCount: registry.modelInfo(setup.modelId).slotCount,
-                element: s.element,
-                step: accumulating ? s.hi - 1 : 0,
-                previous: s.claimLo
-            }),
-            proof
-        );
-        if (computed == s.claimHi) revert GameStepNotRefuted(s.claimHi, computed);
-        _slots[gameId].challengerMoves += 1;
-        _decide(gameId, GameStatus.ChallengerWon, "step refuted");
+        StepInput memory input = StepInput({
+            descriptor: descriptor,
+            inputTypes: inputTypes,
+            stateRoot: s.stateBefore,
+            slotCount: registry.modelInfo(setup.modelId).slotCount,
+            element: c.element,
+            // Accumulating: the step at hi recomputes v_{hi-1}; otherwise [lo, hi] = [0, 1]: 0.
+            step: c.hi - 1,
+            previous: s.claimLo
+        });
+        try verifier.step(input, proof) returns (bytes32 computed) {
+            if (computed == s.claimHi) revert GameStepNotRefuted(s.claimHi, computed);
+            _slots[gameId].challengerMoves += 1;
+            _decide(gameId, GameStatus.ChallengerWon, "step refuted");
+        } catch (bytes memory err) {
+            // INVARIANT: a step the verifier refuses for the node itself (its descriptor or types:
+            //            errors that no operand proof can cause or cure) rules against the prover,
+            //            so no prover wins because the verifier cannot judge; any other revert (a
+            //            bad proof, out of gas) is the challenger's and is passed on.
+            if (!_refusesNode(err)) {
+                assembly ("memory-safe") {
+                    revert(add(err, 0x20), mload(err))
+                }
+            }
+            _slots[gameId].challengerMoves += 1;
+            _decide(gameId, GameStatus.ChallengerWon, "step not judged");
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -506,6 +563,36 @@ contract DisputeGame is IDisputeGame {
                                INTERNALS
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev keccak256(abi.encode(key, s)) of a calldata state (six static words), without the
+    ///      ABI encoder's copy and checks: the words are hashed exactly as they came.
+    function _hashCalldata(bytes32 key, GameState calldata s) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            // Scratch past the free memory pointer, never allocated: key ‖ the six words.
+            let p := mload(0x40)
+            mstore(p, key)
+            calldatacopy(add(p, 0x20), s, 0xc0)
+            h := keccak256(p, 0xe0)
+        }
+    }
+
+    /// @dev keccak256(abi.encode(key, s)) of a memory state.
+    function _hashMemory(bytes32 key, GameState memory s) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, key)
+            mcopy(add(p, 0x20), s, 0xc0)
+            h := keccak256(p, 0xe0)
+        }
+    }
+
+    /// @dev The packed word of a game's GameSlot (Solidity's layout, first member lowest).
+    function _slotWord(uint256 gameId) private view returns (uint256 w) {
+        GameSlot storage slot = _slots[gameId];
+        assembly ("memory-safe") {
+            w := sload(slot.slot)
+        }
+    }
+
     /// @dev The one expiry test, shared by every move and by resolveTimeout.
     function _expired(GameSlot storage slot) private view returns (bool expired, uint256 left) {
         uint256 budget = slot.challengerToMove ? slot.challengerLeft : slot.proverLeft;
@@ -514,61 +601,96 @@ contract DisputeGame is IDisputeGame {
         left = expired ? 0 : budget - elapsed;
     }
 
+    /// @dev The game key of a full setup: keccak256(abi.encode(prover, challenger, terms)).
+    function _keyOf(GameSetup calldata setup) private pure returns (bytes32) {
+        bytes32 terms = keccak256(abi.encode(setup.jobId, setup.modelId, setup.inputsCommitment, setup.outputsCommitment));
+        return keccak256(abi.encode(setup.prover, setup.challenger, terms));
+    }
+
+    function _keyOf(GamePlayers calldata players) private pure returns (bytes32) {
+        return keccak256(abi.encode(players.prover, players.challenger, players.terms));
+    }
+
     /// @dev Every move's entry checks: the state is the stored one, the game runs, it is this
-    ///      phase and the caller's turn, its clock has time, and the bond is exact.
-    function _begin(uint256 gameId, GameSetup calldata setup, GameState calldata s, Phase expected, bool byChallenger)
-        private
-        view
-    {
-        GameSlot storage slot = _slots[gameId];
-        if (slot.status != GameStatus.InProgress) revert GameNotInProgress(gameId, slot.status);
+    ///      phase and the caller's turn, its clock has time, and the bond is exact. Returns the
+    ///      unpacked cursor.
+    function _begin(
+        uint256 gameId,
+        address prover,
+        address challenger,
+        bytes32 key,
+        GameState calldata s,
+        Phase expected,
+        bool byChallenger
+    ) private view returns (Cursor memory c) {
+        // The clock slot, read once (one cold SLOAD) and unpacked by hand: see SLOT_* below.
+        uint256 w = _slotWord(gameId);
+        GameStatus status = GameStatus(uint8(w));
+        if (status != GameStatus.InProgress) revert GameNotInProgress(gameId, status);
         // INVARIANT: a move names the exact state it answers, so no reorg or race can redirect it.
         bytes32 stored = _stateHash[gameId];
         if (stored == 0) {
-            // The game's first move: the initial state, and the setup the market recorded.
-            GameState memory initial;
-            initial.phase = Phase.AwaitOpening;
-            if (keccak256(abi.encode(s)) != keccak256(abi.encode(initial))) revert GameStateMismatch(gameId);
-            if (keccak256(abi.encode(setup)) != keccak256(abi.encode(IJobMarketSetup(market).gameSetup(gameId)))) {
-                revert GameStateMismatch(gameId);
-            }
-        } else if (_hash(setup, s) != stored) {
+            // The game's first move: the initial state (its setup is checked by `open`).
+            if (
+                s.cursor != uint256(Phase.AwaitOpening) || s.claimLo != 0 || s.claimHi != 0 || s.pending != 0
+                    || s.descriptorHash != 0 || s.stateBefore != 0
+            ) revert GameStateMismatch(gameId);
+        } else if (_hashCalldata(key, s) != stored) {
             revert GameStateMismatch(gameId);
         }
-        if (s.phase != expected) revert GameWrongPhase(expected, s.phase);
-        if (msg.sender != (byChallenger ? setup.challenger : setup.prover)) revert GameNotYourTurn(msg.sender);
-        (bool expired,) = _expired(slot);
-        if (expired) revert GameClockExpired(gameId);
+        c = LibCursor.unpack(s.cursor);
+        if (c.phase != expected) revert GameWrongPhase(expected, c.phase);
+        if (msg.sender != (byChallenger ? challenger : prover)) revert GameNotYourTurn(msg.sender);
+        // The one expiry test (as _expired): elapsed >= the budget of the side to move.
+        uint256 budget = (w >> SLOT_TO_MOVE) & 1 == 1 ? uint40(w >> SLOT_CHALLENGER_LEFT) : uint40(w >> SLOT_PROVER_LEFT);
+        if (block.timestamp - uint40(w >> SLOT_LAST_MOVE) >= budget) revert GameClockExpired(gameId);
         if (msg.value != moveBond) revert GameWrongBond(moveBond, msg.value);
     }
 
-    /// @dev Stores the next state, charges the mover's clock, hands the turn over.
+    /// @dev Stores the next state (the cursor packed into `next`), charges the mover's clock,
+    ///      hands the turn over.
     function _advance(
         uint256 gameId,
-        GameSetup calldata setup,
-        Phase phaseBefore,
+        bytes32 key,
+        Cursor memory c,
         GameState memory next,
         bool byChallenger,
         bytes32[] memory values
     ) private {
-        GameSlot storage slot = _slots[gameId];
-        uint256 elapsed = block.timestamp - slot.lastMoveAt;
-        bool challengerNext = _challengerMoves(next.phase);
+        next.cursor = LibCursor.pack(c);
+        _chargeClock(gameId, _challengerMoves(c.phase), byChallenger);
+        _stateHash[gameId] = _hashMemory(key, next);
+        emit Moved(gameId, next, values);
+    }
+
+    /// @dev Charges the mover's clock, counts its bond, hands the turn over: one SSTORE.
+    function _chargeClock(uint256 gameId, bool challengerNext, bool byChallenger) private {
+        uint256 w = _slotWord(gameId);
+        uint256 elapsed = block.timestamp - uint40(w >> SLOT_LAST_MOVE);
+        uint256 proverLeft = uint40(w >> SLOT_PROVER_LEFT);
+        uint256 challengerLeft = uint40(w >> SLOT_CHALLENGER_LEFT);
+        uint32 proverMoves = uint32(w >> SLOT_PROVER_MOVES);
+        uint32 challengerMoves = uint32(w >> SLOT_CHALLENGER_MOVES);
         // Checked arithmetic cannot underflow: _begin verified elapsed < the mover's budget.
         if (byChallenger) {
-            slot.challengerLeft = uint40(slot.challengerLeft - elapsed);
-            slot.challengerMoves += 1;
+            challengerLeft -= elapsed;
+            challengerMoves += 1;
         } else {
-            slot.proverLeft = uint40(slot.proverLeft - elapsed);
-            slot.proverMoves += 1;
+            proverLeft -= elapsed;
+            proverMoves += 1;
         }
         // A late move never leaves the side that answers with less than clockExtension.
-        if (challengerNext && slot.challengerLeft < clockExtension) slot.challengerLeft = uint40(clockExtension);
-        if (!challengerNext && slot.proverLeft < clockExtension) slot.proverLeft = uint40(clockExtension);
-        slot.challengerToMove = challengerNext;
-        slot.lastMoveAt = uint40(block.timestamp);
-        _stateHash[gameId] = _hash(setup, next);
-        emit Moved(gameId, msg.sender, phaseBefore, next, values);
+        if (challengerNext && challengerLeft < clockExtension) challengerLeft = clockExtension;
+        if (!challengerNext && proverLeft < clockExtension) proverLeft = clockExtension;
+        // One SSTORE: status, bondsReleased and decidedAt kept; the clock fields rewritten. The
+        // clocks fit 40 bits: they never exceed clockBudget (< 2^40, checked at construction).
+        w = (w & SLOT_KEEP) | (challengerNext ? uint256(1) << SLOT_TO_MOVE : 0) | (block.timestamp << SLOT_LAST_MOVE)
+            | (proverLeft << SLOT_PROVER_LEFT) | (challengerLeft << SLOT_CHALLENGER_LEFT)
+            | (uint256(proverMoves) << SLOT_PROVER_MOVES) | (uint256(challengerMoves) << SLOT_CHALLENGER_MOVES);
+        GameSlot storage slot = _slots[gameId];
+        assembly ("memory-safe") {
+            sstore(slot.slot, w)
+        }
     }
 
     function _decide(uint256 gameId, GameStatus status, bytes32 reason) private {
@@ -577,17 +699,13 @@ contract DisputeGame is IDisputeGame {
         emit GameResolved(gameId, status, reason);
     }
 
-    function _hash(GameSetup calldata setup, GameState memory s) private pure returns (bytes32) {
-        return keccak256(abi.encode(setup, s));
-    }
-
     function _challengerMoves(Phase p) private pure returns (bool) {
         return p == Phase.StatesPick || p == Phase.DescendPick || p == Phase.LeafPick || p == Phase.AccPick
             || p == Phase.OneStep;
     }
 
-    function _segments(GameState calldata s) private view returns (uint256 k) {
-        uint256 span = s.hi - s.lo;
+    function _segments(Cursor memory c) private view returns (uint256 k) {
+        uint256 span = c.hi - c.lo;
         k = span < fanout ? span : fanout;
     }
 
@@ -612,17 +730,72 @@ contract DisputeGame is IDisputeGame {
         return 8;
     }
 
-    /// @dev A little-endian element as a word: signed types sign-extended, float32 as its bits.
-    function _decodeElement(bytes memory pair, uint256 offset, uint256 size, uint8 dtype) private pure returns (bytes32) {
+    /// @dev The `size` bytes at `offset` of (left ‖ right), little-endian, as an unsigned word.
+    function _lane(bytes32 left, bytes32 right, uint256 offset, uint256 size) private pure returns (bytes32) {
+        bytes memory pair = abi.encodePacked(left, right);
         uint256 v;
         for (uint256 i = size; i > 0; --i) {
             v = (v << 8) | uint8(pair[offset + i - 1]);
         }
+        return bytes32(v);
+    }
+
+    /// @dev A lane as the game's word: signed types sign-extended, float32 as its bits.
+    function _decodeElement(bytes32 lane, uint256 size, uint8 dtype) private pure returns (bytes32) {
+        uint256 v = uint256(lane);
         bool signed = dtype == 3 || dtype == 5 || dtype == 6 || dtype == 7;
         if (signed && (v >> (8 * size - 1)) & 1 == 1) {
             // Sign-extend: set every bit above the element's width.
             v |= type(uint256).max << (8 * size);
         }
         return bytes32(v);
+    }
+
+    /// @dev A verifier revert that is about the node, not about the proof: the descriptor or the
+    ///      types do not fit the operator (StepTypeMismatch, StepAttributeInvalid,
+    ///      StepUnsupportedOpcode, StepInputMissing, AccumulateUnsupported, ConvGeometryInvalid,
+    ///      MatMulGeometryInvalid, DescriptorMalformed, TensorTypeInvalid), or the proven Gather
+    ///      index selects nothing, so no output exists (LayoutGatherIndexOutOfRange).
+    function _refusesNode(bytes memory err) private pure returns (bool) {
+        if (err.length < 4) return false;
+        bytes4 sel = bytes4(err);
+        return sel == bytes4(keccak256("StepTypeMismatch(uint256,bytes32)"))
+            || sel == bytes4(keccak256("StepAttributeInvalid(bytes32,uint256)"))
+            || sel == bytes4(keccak256("StepUnsupportedOpcode(uint8)")) || sel == bytes4(keccak256("StepInputMissing(uint256)"))
+            || sel == bytes4(keccak256("AccumulateUnsupported(uint8,bytes32)"))
+            || sel == bytes4(keccak256("ConvGeometryInvalid(bytes32)")) || sel == bytes4(keccak256("MatMulGeometryInvalid(bytes32)"))
+            || sel == bytes4(keccak256("DescriptorMalformed(bytes32)")) || sel == bytes4(keccak256("TensorTypeInvalid(bytes32)"))
+            || sel == bytes4(keccak256("LayoutGatherIndexOutOfRange(int256,uint256)"));
+    }
+
+    /// @dev The transition's single-slot write: S_lo with the output slot empty, S_hi with T in it.
+    function _checkWrite(bytes calldata d, TransitionProof calldata p, GameState calldata s, uint256 slotCount) private view {
+        uint256 outSlot = uint32(bytes4(d[8:12]));
+        bytes32 t = LibWordTree.hashNode(Tags.TENSOR, bytes32(d[96:128]), p.tensorRoot);
+        uint256 depth = LibWordTree.depthFor(slotCount);
+        // INVARIANT: exactly one slot changed, from empty to T (the same siblings in both states).
+        if (LibWordTree.rootOf(Tags.VALUE_TABLE_NODE, 0, outSlot, p.slotSiblings, depth) != s.claimLo) {
+            revert GameProofInvalid("state before");
+        }
+        if (LibWordTree.rootOf(Tags.VALUE_TABLE_NODE, t, outSlot, p.slotSiblings, depth) != s.claimHi) {
+            revert GameProofInvalid("state after");
+        }
+    }
+
+    /// @dev The verifier's answer, plus the slots the game itself relies on: the output slot
+    ///      (the transition's path) and every present input slot (the one-step's openings) lie in
+    ///      the value table, since an index past it would alias a real leaf.
+    function _supports(bytes calldata d, bytes32[] calldata inputTypes, uint256 slotCount)
+        private
+        view
+        returns (bool, bytes32, uint256)
+    {
+        if (uint32(bytes4(d[8:12])) >= slotCount) return (false, "output slot", 0);
+        uint256 count = uint8(d[2]);
+        for (uint256 i; i < count && i < 16; ++i) {
+            uint256 slot = uint32(bytes4(d[32 + 4 * i:36 + 4 * i]));
+            if (slot != ABSENT_SLOT && slot >= slotCount) return (false, "input slot", 0);
+        }
+        return IStepSupport(address(verifier)).judges(d, inputTypes);
     }
 }

@@ -22,7 +22,7 @@ import { FaultError, parseFault, runWithFault, type Fault } from "../engine/exec
 import { decodeModel } from "../engine/onnx/decode.js";
 import type { Model } from "../engine/onnx/types.js";
 import { tensorBytes } from "../engine/tensor.js";
-import { Phase } from "../game/types.js";
+import { Phase, stateFromEvent } from "../game/types.js";
 import { UsageError, VerinferError } from "../errors.js";
 import { digitSamples, type LabelledSample } from "../quantize/data/digit-samples.js";
 import { mnistSplit } from "../quantize/data/mnist.js";
@@ -278,11 +278,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       if (resolved) txs.add(resolved.transactionHash);
       let gas = 0n;
       for (const h of txs) gas += (await chain.provider.getTransactionReceipt(h))!.gasUsed;
-      const phases = logs.map((l) => Phase[Number(l.args.phaseBefore)] ?? String(l.args.phaseBefore));
-      const lastState = logs.at(-1)?.args.state;
+      // Each move's phase is the phase of the state it answered: the opening's, then each event's.
+      const states = logs.map((l) => stateFromEvent(l.args.state));
+      const phases = [Phase.AwaitOpening, ...states.slice(0, -1).map((st) => st.phase)].slice(0, logs.length).map((ph) => Phase[ph]!);
+      const lastState = states.at(-1);
       const gStatus = GAME_STATUS[Number(await game.gameStatus(gameId))] ?? "?";
       const job = await market.job(jobId);
-      const node = lastState ? Number(lastState.node) : -1;
+      const node = lastState ? lastState.node : -1;
       let reason = "";
       try {
         reason = resolved ? decodeBytes32String(resolved.args.reason) : "";
@@ -299,10 +301,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
         reason,
         moves: txs.size,
         gas: gas.toString(),
-        phases: resolved && logs.length < txs.size ? [...phases, "OneStep"] : phases,
+        phases: resolved && logs.length < txs.size ? [...phases, Phase[lastState?.phase ?? Phase.AwaitOpening]!] : phases,
         node,
         op: model.graph.nodes[node]?.opType ?? "?",
-        element: lastState ? (lastState.element as bigint).toString() : "?",
+        element: lastState ? lastState.element.toString() : "?",
       });
     }
     const final = await Promise.all(jobIds.map(status));

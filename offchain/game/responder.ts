@@ -5,9 +5,10 @@
 import type { Interface, Signer, TransactionReceipt } from "ethers";
 import type { DisputeGame } from "../../types/ethers-contracts/index.js";
 import { callContract } from "../chain/contracts.js";
-import type { Hex32 } from "../engine/commit/hash.js";
+import { fromHex32, Tag, taggedHash, toHex, type Hex32 } from "../engine/commit/hash.js";
+import { segmentProof } from "./segment-tree.js";
 import type { Move } from "./solver.js";
-import { stateFromEvent, type GameSetup, type GameState } from "./types.js";
+import { encodeState, playersOf, stateFromEvent, type GameSetup, type GameState } from "./types.js";
 
 export interface MoveResult {
   readonly receipt: TransactionReceipt;
@@ -16,32 +17,48 @@ export interface MoveResult {
   readonly posted: Hex32[];
 }
 
-/** A solver move as calldata for the game contract (the nodes send it through their TxSender). */
+/** The m siblings of node `index` among the 2^m revealed nodes (tensor-node hashing), bottom first. */
+function childSiblings(nodes: readonly Hex32[], index: number): Hex32[] {
+  const siblings: Hex32[] = [];
+  let level = nodes.map((n) => fromHex32(n));
+  let i = index;
+  while (level.length > 1) {
+    siblings.push(toHex(level[i ^ 1]!));
+    level = Array.from({ length: level.length / 2 }, (_, j) => taggedHash(Tag.TENSOR_NODE, level[2 * j]!, level[2 * j + 1]!));
+    i >>= 1;
+  }
+  return siblings;
+}
+
+/**
+ * A solver move as calldata for the game contract (the nodes send it through their TxSender).
+ * The state is encoded (encodeState: the cursor word and five hashes); open, transition and step
+ * carry the whole setup (they read the model), the other moves only playersOf(setup).
+ */
 export function encodeMove(game: Interface, gameId: bigint, setup: GameSetup, state: GameState, move: Move): string {
+  const s = encodeState(state);
+  const players = playersOf(setup);
   switch (move.kind) {
     case "open":
-      return game.encodeFunctionData("open", [gameId, setup, state, move.proof]);
+      return game.encodeFunctionData("open", [gameId, setup, s, move.proof]);
     case "post":
-      return game.encodeFunctionData("post", [gameId, setup, state, move.values]);
-    case "pick":
-      return game.encodeFunctionData("pick", [gameId, setup, state, move.values, move.index]);
+      return game.encodeFunctionData("post", [gameId, players, s, move.values]);
+    case "pick": {
+      const p = segmentProof(state.claimLo, move.values, state.claimHi, move.index);
+      return game.encodeFunctionData("pick", [gameId, players, s, move.index, p.start, p.end, p.siblings]);
+    }
     case "transition":
-      return game.encodeFunctionData("transition", [gameId, setup, state, move.proof]);
+      return game.encodeFunctionData("transition", [gameId, setup, s, move.proof]);
     case "postChildren":
-      return game.encodeFunctionData("postChildren", [gameId, setup, state, move.nodes]);
+      return game.encodeFunctionData("postChildren", [gameId, players, s, move.nodes]);
     case "pickChild":
-      return game.encodeFunctionData("pickChild", [gameId, setup, state, move.nodes, move.index]);
+      return game.encodeFunctionData("pickChild", [gameId, players, s, move.index, move.nodes[move.index]!, childSiblings(move.nodes, move.index)]);
     case "revealLeaves":
-      return game.encodeFunctionData("revealLeaves", [gameId, setup, state, move.left, move.right]);
+      return game.encodeFunctionData("revealLeaves", [gameId, players, s, move.left, move.right]);
     case "pickElement":
-      return game.encodeFunctionData("pickElement", [
-        gameId,
-        setup,
-        state,
-        { left: move.left, right: move.right, offset: move.offset, descriptor: move.descriptor, inputTypes: move.inputTypes },
-      ]);
+      return game.encodeFunctionData("pickElement", [gameId, players, s, move.left, move.right, move.offset]);
     case "step":
-      return game.encodeFunctionData("step", [gameId, setup, state, move.descriptor, move.inputTypes, move.proof]);
+      return game.encodeFunctionData("step", [gameId, setup, s, move.descriptor, move.inputTypes, move.proof]);
     case "none":
       throw new Error(`no move to encode: ${move.reason}`);
   }

@@ -39,11 +39,15 @@ export interface GameParams {
 export type Move =
   | { kind: "open"; proof: ReturnType<GameTrace["opening"]> }
   | { kind: "post"; values: Hex32[] }
+  /** `values`: everything the prover posted; the responder sends segment `index` with its siblings. */
   | { kind: "pick"; values: Hex32[]; index: number }
-  | { kind: "transition"; proof: ReturnType<GameTrace["transition"]> }
+  /** The node's transition, with the type words of its inputs (checked against the descriptor). */
+  | { kind: "transition"; proof: ReturnType<GameTrace["transition"]> & { inputTypes: Hex32[] } }
   | { kind: "postChildren"; nodes: Hex32[] }
+  /** `nodes`: everything the prover revealed; the responder sends node `index` with its siblings. */
   | { kind: "pickChild"; nodes: Hex32[]; index: number }
   | { kind: "revealLeaves"; left: Hex32; right: Hex32 }
+  /** descriptor and inputTypes are informative (the contract knows the node's layout since the transition). */
   | { kind: "pickElement"; left: Hex32; right: Hex32; offset: number; descriptor: string; inputTypes: Hex32[] }
   | { kind: "step"; descriptor: string; inputTypes: Hex32[]; proof: string }
   /** The side agrees with everything it was shown: it cannot move and will lose on time. */
@@ -104,7 +108,7 @@ export function nextMove(
       return { kind: "none", reason: "agrees with every posted value" };
     }
     case Phase.Transition:
-      return { kind: "transition", proof: trace.transition(state.lo) };
+      return { kind: "transition", proof: { ...trace.transition(state.lo), inputTypes: trace.inputTypes(state.lo) } };
     case Phase.DescendPost: {
       const m = descentStep(state.height, params.descentLevels);
       const base = Number(state.position) * 2 ** m;
@@ -138,7 +142,8 @@ export function nextMove(
       return { kind: "none", reason: "agrees with the revealed leaves" };
     }
     case Phase.OneStep: {
-      const step = state.hi === 1 && state.lo === 0 && trace.accumulation(state.node, Number(state.element)).length === 0 ? 0 : state.hi - 1;
+      // [lo, hi] = [0, 1] for an operator without accumulation (step 0); otherwise the step at hi.
+      const step = state.hi - 1;
       return {
         kind: "step",
         descriptor: trace.descriptor(state.node),

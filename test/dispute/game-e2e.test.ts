@@ -19,7 +19,11 @@ import { playGame } from "../../offchain/game/play.js";
 import type { GameTrace } from "../../offchain/game/solver.js";
 import { projectSteps } from "../../offchain/game/steps.js";
 import { Trace } from "../../offchain/game/trace.js";
-import { setupFromEvent, stateFromEvent } from "../../offchain/game/types.js";
+import { challengerMoves, encodeState, Phase, playersOf, setupFromEvent, stateFromEvent, stateHash } from "../../offchain/game/types.js";
+import { sendMove } from "../../offchain/game/responder.js";
+import { nextMove } from "../../offchain/game/solver.js";
+import { Tag, taggedHash, type Hex32 } from "../../offchain/engine/commit/hash.js";
+import { encodeBytes32String, keccak256 } from "ethers";
 import { digitSamples } from "../../offchain/quantize/data/digit-samples.js";
 import { mnistSplit } from "../../offchain/quantize/data/mnist.js";
 import { projectModel } from "../../offchain/quantize/project/project-model.js";
@@ -122,6 +126,50 @@ describe("dispute game end to end: project CNN, real one-step verifiers", functi
     await f.market.finalize(1);
     const burn = (DEVNET_PARAMS.challengerBond * 2000n) / 10000n;
     expect(await f.market.credits(f.prover.address)).to.be.greaterThanOrEqual(FEE + DEVNET_PARAMS.proverBond + DEVNET_PARAMS.challengerBond - burn);
+  });
+
+  it("a pickChild naming a node the prover never revealed, or with a wrong sibling, reverts; the revealed one is taken", async () => {
+    const f = await networkHelpers.loadFixture(deploy);
+    const lie = innerLie();
+    const liar = gameTrace(new Trace(commitment, lie.values), projectSteps);
+    await f.market.connect(f.prover).postResult(1, model.graph.outputs.map((o) => Uint8Array.from(tensorBytes(lie.values.get(o.name)!))));
+    const receipt = (await (await f.market.connect(f.challenger).challenge(1, { value: DEVNET_PARAMS.challengerBond })).wait())!;
+    const opened = receipt.logs.map((l) => { try { return f.game.interface.parseLog(l); } catch { return null; } }).find((e) => e?.name === "GameOpened")!;
+    const gameId = opened.args.gameId as bigint;
+    const setup = setupFromEvent(opened.args.setup);
+    let s = stateFromEvent(opened.args.state);
+    let posted: Hex32[] = [];
+    const params = { fanout: GAME.fanout, descentLevels: GAME.descentLevels };
+    while (s.phase !== Phase.DescendPick) {
+      const role = challengerMoves(s.phase) ? "challenger" : "prover";
+      const move = nextMove(role, s, role === "prover" ? liar : gameTrace(honest, projectSteps), params, posted);
+      const r = await sendMove(f.game.connect(role === "prover" ? f.prover : f.challenger) as typeof f.game, gameId, setup, s, move);
+      s = r.state!;
+      posted = r.posted;
+    }
+    const players = playersOf(setup);
+    const sibs = (i: number) => {
+      // The siblings of revealed node i under the disputed node (tensor-node hashing), bottom first.
+      let level: Buffer[] = posted.map((n) => Buffer.from(n.slice(2), "hex"));
+      const out: string[] = [];
+      let j = i;
+      while (level.length > 1) {
+        out.push(`0x${level[j ^ 1]!.toString("hex")}`);
+        level = Array.from({ length: level.length / 2 }, (_, q) => taggedHash(Tag.TENSOR_NODE, level[2 * q]!, level[2 * q + 1]!));
+        j >>= 1;
+      }
+      return out;
+    };
+    const bond = { value: GAME.moveBond };
+    await expect(f.game.connect(f.challenger).pickChild(gameId, players, encodeState(s), 0, keccak256("0x99"), sibs(0), bond))
+      .to.be.revertedWithCustomError(f.game, "GameProofInvalid").withArgs(encodeBytes32String("child"));
+    const wrong = sibs(0);
+    wrong[0] = keccak256(wrong[0]!);
+    await expect(f.game.connect(f.challenger).pickChild(gameId, players, encodeState(s), 0, posted[0]!, wrong, bond)).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    // A revealed node proven at another index does not stand in either.
+    await expect(f.game.connect(f.challenger).pickChild(gameId, players, encodeState(s), 1, posted[0]!, sibs(0), bond)).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await f.game.connect(f.challenger).pickChild(gameId, players, encodeState(s), 0, posted[0]!, sibs(0), bond);
+    expect(await f.game.stateHash(gameId)).to.not.equal(stateHash(setup, s));
   });
 
   it("a lie in the last node's last element is refuted at its requantize step", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { getCreateAddress, keccak256 } from "ethers";
+import { encodeBytes32String, getCreateAddress, keccak256 } from "ethers";
 import { network } from "hardhat";
 import { commitModel } from "../../offchain/engine/commit/model-commit.js";
 import { runReference } from "../../offchain/engine/exec/reference.js";
@@ -9,7 +9,10 @@ import { gameTrace } from "../../offchain/game/game-trace.js";
 import { sendMove } from "../../offchain/game/responder.js";
 import { nextMove, type GameTrace } from "../../offchain/game/solver.js";
 import { Trace } from "../../offchain/game/trace.js";
-import { challengerMoves, Phase, setupFromEvent, stateFromEvent, type GameSetup, type GameState } from "../../offchain/game/types.js";
+import { challengerMoves, encodeState, Phase, playersOf, setupFromEvent, stateFromEvent, stateHash, type GameSetup, type GameState } from "../../offchain/game/types.js";
+import { CursorOverflowError, packCursor, unpackCursor } from "../../offchain/game/cursor.js";
+import { segmentProof, segmentRoot } from "../../offchain/game/segment-tree.js";
+import { toHex } from "../../offchain/engine/commit/hash.js";
 import { tinyModel, TINY_INPUT } from "../engine/support/tiny-model.js";
 import { honestStepValue, oracleSteps } from "./support/oracle-steps.js";
 
@@ -107,13 +110,13 @@ async function play(f: Fixture, gameId: bigint, setup: GameSetup, first: GameSta
     const move = nextMove(role, state, role === "prover" ? prover : challenger, params, posted);
     let stuck = move.kind === "none";
     if (!stuck) {
-      if (move.kind === "pickElement") {
-        const node = state.node;
-        const k = oracleSteps.accumulation(honest, node, 0).length;
-        if (k > 0) await f.oracle.setLength(keccak256(move.descriptor), k - 2);
+      if (move.kind === "transition") {
+        // The game asks for K when the node's descriptor is proven (the transition).
+        const k = oracleSteps.accumulation(honest, state.lo, 0).length;
+        if (k > 0) await f.oracle.setLength(keccak256(move.proof.descriptor), k - 2);
       }
       if (move.kind === "step") {
-        const step = state.hi === 1 && oracleSteps.accumulation(honest, state.node, 0).length === 0 ? 0 : state.hi - 1;
+        const step = state.hi - 1;
         await f.oracle.setAnswer(state.stateBefore, state.element, step, honestStepValue(honest, state.node, Number(state.element), step));
       }
       const signer = role === "prover" ? f.prover : f.challenger;
@@ -218,12 +221,12 @@ describe("dispute game: clocks, turns and replays", function () {
     if (opening.kind !== "open") throw new Error("expected the opening");
     const slot = await f.game.gameSlot(gameId);
     await networkHelpers.time.setNextBlockTimestamp(Number(slot.lastMoveAt) + CLOCK);
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, opening.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameClockExpired");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), opening.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameClockExpired");
     const f2 = await networkHelpers.loadFixture(deployGame);
     const g2 = await postAndChallenge(f2, honestValues);
     const slot2 = await f2.game.gameSlot(g2.gameId);
     await networkHelpers.time.setNextBlockTimestamp(Number(slot2.lastMoveAt) + CLOCK - 1);
-    await f2.game.connect(f2.prover).open(g2.gameId, g2.setup, g2.state, opening.proof, { value: MOVE_BOND });
+    await f2.game.connect(f2.prover).open(g2.gameId, g2.setup, encodeState(g2.state), opening.proof, { value: MOVE_BOND });
     // The late mover's clock is spent down to 1 s, but it moves next (it posts after opening),
     // so the extension lifts it to clockExtension; the challenger keeps its full budget.
     const after = await f2.game.gameSlot(g2.gameId);
@@ -259,13 +262,13 @@ describe("dispute game: clocks, turns and replays", function () {
     const params = { fanout: FANOUT, descentLevels: DESCENT };
     const open = nextMove("prover", state, honestSide, params);
     if (open.kind !== "open") throw new Error("expected the opening");
-    await expect(f.game.connect(f.challenger).open(gameId, setup, state, open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameNotYourTurn");
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, open.proof, { value: MOVE_BOND - 1n })).to.be.revertedWithCustomError(f.game, "GameWrongBond");
-    await f.game.connect(f.prover).open(gameId, setup, state, open.proof, { value: MOVE_BOND });
+    await expect(f.game.connect(f.challenger).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameNotYourTurn");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND - 1n })).to.be.revertedWithCustomError(f.game, "GameWrongBond");
+    await f.game.connect(f.prover).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND });
     // Replaying the same move names a state that is no longer the game's.
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
     // A forged setup (another prover) does not hash to the game's state either.
-    await expect(f.game.connect(f.other).open(gameId, { ...setup, prover: f.other.address }, state, open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
+    await expect(f.game.connect(f.other).open(gameId, { ...setup, prover: f.other.address }, encodeState(state), open.proof, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameStateMismatch");
     await networkHelpers.time.increase(CLOCK + 1);
     await f.game.resolveTimeout(gameId);
     await expect(f.game.resolveTimeout(gameId)).to.be.revertedWithCustomError(f.game, "GameNotInProgress");
@@ -277,9 +280,9 @@ describe("dispute game: clocks, turns and replays", function () {
     const open = nextMove("prover", state, honestSide, { fanout: FANOUT, descentLevels: DESCENT });
     if (open.kind !== "open") throw new Error("expected the opening");
     const badIn = { ...open.proof, inputCommitments: [keccak256("0x02")] as `0x${string}`[] };
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, badIn, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), badIn, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
     const badOut = { ...open.proof, finalRoot: keccak256("0x03") as `0x${string}` };
-    await expect(f.game.connect(f.prover).open(gameId, setup, state, badOut, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await expect(f.game.connect(f.prover).open(gameId, setup, encodeState(state), badOut, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
   });
 
   it("a forged node descriptor at the transition reverts", async () => {
@@ -296,13 +299,107 @@ describe("dispute game: clocks, turns and replays", function () {
         const d = Buffer.from(move.proof.descriptor.slice(2), "hex");
         d[8 + 3] ^= 1; // another output slot
         const forged = { ...move.proof, descriptor: `0x${d.toString("hex")}` };
-        await expect(f.game.connect(f.prover).transition(gameId, setup, s, forged, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+        await expect(f.game.connect(f.prover).transition(gameId, setup, encodeState(s), forged, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
         return;
       }
       const r = await sendMove(f.game.connect(role === "prover" ? f.prover : f.challenger), gameId, setup, s, move);
       s = r.state!;
       posted = r.posted;
     }
+  });
+});
+
+describe("dispute game: a pick names exactly what the prover posted", function () {
+  this.timeout(60_000);
+  const params = { fanout: FANOUT, descentLevels: DESCENT };
+
+  /** Plays honest-prover vs liar-challenger moves until `phase`, returns the game there. */
+  async function playTo(phase: Phase, liar = liarTrace(1, 0, 1)) {
+    const f = await networkHelpers.loadFixture(deployGame);
+    const { gameId, setup, state } = await postAndChallenge(f, liar.values);
+    let s = state;
+    let posted: `0x${string}`[] = [];
+    while (s.phase !== phase) {
+      const role = challengerMoves(s.phase) ? "challenger" : "prover";
+      const move = nextMove(role, s, role === "prover" ? liar.trace : honestSide, params, posted);
+      if (move.kind === "transition") {
+        const k = oracleSteps.accumulation(honest, s.lo, 0).length;
+        if (k > 0) await f.oracle.setLength(keccak256(move.proof.descriptor), k - 2);
+      }
+      const r = await sendMove(f.game.connect(role === "prover" ? f.prover : f.challenger), gameId, setup, s, move);
+      s = r.state!;
+      posted = r.posted;
+      // The off-chain twin of the stored hash agrees after every move.
+      expect(await f.game.stateHash(gameId)).to.equal(stateHash(setup, s));
+    }
+    return { f, gameId, setup, s, posted, liar };
+  }
+
+  it("the posted list's segment root is the state's pending, and every off-chain state hash is the contract's", async () => {
+    const { s, posted } = await playTo(Phase.StatesPick);
+    expect(s.pending).to.equal(segmentRoot(s.claimLo, posted, s.claimHi));
+  });
+
+  it("a pick proving a value the prover never posted reverts", async () => {
+    const { f, gameId, setup, s, posted } = await playTo(Phase.StatesPick);
+    const p = segmentProof(s.claimLo, posted, s.claimHi, 0);
+    const forged = keccak256("0x1234");
+    await expect(f.game.connect(f.challenger).pick(gameId, playersOf(setup), encodeState(s), 0, p.start, forged, p.siblings, { value: MOVE_BOND }))
+      .to.be.revertedWithCustomError(f.game, "GameProofInvalid").withArgs(encodeBytes32String("segment"));
+    // Nor can a pick claim the agreed start is anything but claimLo.
+    await expect(f.game.connect(f.challenger).pick(gameId, playersOf(setup), encodeState(s), 0, forged, p.end, p.siblings, { value: MOVE_BOND }))
+      .to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    // The honest proof of the same segment is taken.
+    await f.game.connect(f.challenger).pick(gameId, playersOf(setup), encodeState(s), 0, p.start, p.end, p.siblings, { value: MOVE_BOND });
+  });
+
+  it("a pick with a wrong sibling, a sibling too few, or a segment under another index reverts", async () => {
+    const { f, gameId, setup, s, posted } = await playTo(Phase.StatesPick);
+    const k = posted.length + 1;
+    const p = segmentProof(s.claimLo, posted, s.claimHi, 1);
+    const players = playersOf(setup);
+    const bad = [...p.siblings];
+    bad[bad.length - 1] = keccak256(bad[bad.length - 1]!) as `0x${string}`;
+    await expect(f.game.connect(f.challenger).pick(gameId, players, encodeState(s), 1, p.start, p.end, bad, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await expect(f.game.connect(f.challenger).pick(gameId, players, encodeState(s), 1, p.start, p.end, p.siblings.slice(1), { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "SegmentTreeBadProofLength");
+    await expect(f.game.connect(f.challenger).pick(gameId, players, encodeState(s), 0, p.start, p.end, p.siblings, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameProofInvalid");
+    await expect(f.game.connect(f.challenger).pick(gameId, players, encodeState(s), k, p.start, p.end, p.siblings, { value: MOVE_BOND })).to.be.revertedWithCustomError(f.game, "GameBadPick").withArgs(k, k);
+  });
+
+  it("a state whose cursor field overflows cannot be encoded off-chain either", () => {
+    const base = { phase: Phase.StatesPost, height: 0, outDtype: 0, lo: 0, hi: 2, node: 0, position: 0n, element: 0n, outBytes: 0 };
+    expect(() => packCursor({ ...base, lo: 2 ** 32 })).to.throw(CursorOverflowError);
+    expect(() => packCursor({ ...base, element: 2n ** 40n })).to.throw(CursorOverflowError);
+    expect(unpackCursor(packCursor({ ...base, element: 2n ** 40n - 1n, outBytes: 2 ** 40 - 1 }))).to.deep.equal({ ...base, element: 2n ** 40n - 1n, outBytes: 2 ** 40 - 1 });
+  });
+});
+
+describe("dispute game: a node the verifier cannot judge rules against the prover", function () {
+  this.timeout(60_000);
+
+  it("the transition of an unsupported node decides the game for the challenger, and the market settles it", async () => {
+    const f = await networkHelpers.loadFixture(deployGame);
+    const liar = liarTrace(1, 0, 1);
+    await f.oracle.setUnsupported(keccak256(toHex(commitment.descriptors[1]!)), encodeBytes32String("opcode"));
+    const { gameId, setup, state } = await postAndChallenge(f, liar.values);
+    const out = await play(f, gameId, setup, state, liar.trace, honestSide);
+    expect(out.status).to.equal(CHALLENGER_WON);
+    expect(out.timedOut).to.equal(null);
+    expect(out.last.phase).to.equal(Phase.Transition);
+    expect(out.last.lo).to.equal(1);
+    await f.market.settleGame(gameId);
+    expect((await f.market.job(1)).status).to.equal(5n); // Faulted
+  });
+
+  it("an honest prover is never caught by it: a supported node's transition goes on to the descent", async () => {
+    const f = await networkHelpers.loadFixture(deployGame);
+    const liar = liarTrace(1, 0, 1);
+    // Another node is unsupported; the disputed one is not.
+    await f.oracle.setUnsupported(keccak256(toHex(commitment.descriptors[0]!)), encodeBytes32String("opcode"));
+    const { gameId, setup, state } = await postAndChallenge(f, liar.values);
+    const out = await play(f, gameId, setup, state, liar.trace, honestSide);
+    expect(out.status).to.equal(CHALLENGER_WON);
+    expect(out.last.phase).to.equal(Phase.OneStep);
   });
 });
 

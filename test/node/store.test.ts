@@ -10,7 +10,7 @@ import { Phase, type GameState } from "../../offchain/game/types.js";
 
 const ZERO32 = `0x${"00".repeat(32)}` as const;
 const state = (phase: Phase, lo = 0): GameState => ({
-  phase, lo, hi: 8, claimLo: ZERO32, claimHi: ZERO32, pending: ZERO32, node: 0, descriptorHash: ZERO32, stateBefore: ZERO32, position: 5n, height: 3, element: 2n ** 70n,
+  phase, lo, hi: 8, claimLo: ZERO32, claimHi: ZERO32, pending: ZERO32, node: 0, descriptorHash: ZERO32, stateBefore: ZERO32, position: 5n, height: 3, element: 2n ** 70n, outDtype: 6, outBytes: 2 ** 40 - 1,
 });
 
 describe("node store (SQLite via node:sqlite)", function () {

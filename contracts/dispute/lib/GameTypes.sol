@@ -28,32 +28,34 @@ enum Phase {
     OneStep
 }
 
-/// @notice Everything a game needs between moves. Only its hash is stored; every move carries it
-///         in calldata and every change is emitted, so watchers rebuild it from events.
-/// @param lo,hi the interval under dispute: state indices (levels 1), or accumulation indices
-///        shifted by one (level 3: index 0 is "before p_0", index a+1 is value v_a, K+2 is y)
+/// @notice Everything a game needs between moves, in six ABI words. Only
+///         keccak256(abi.encode(gameKey, state)) is stored; every move carries the state in
+///         calldata and the `Moved` event re-emits it, so watchers rebuild it from events.
+/// @param cursor the small fields, packed into one word (LibCursor: phase, interval, node, tree
+///        position, element, output layout)
 /// @param claimLo the agreed value at lo (a state root, or a partial value)
 /// @param claimHi the disputed value at hi; during the descent, the disputed tree node of T
-/// @param pending keccak of the prover's last posted list, which the challenger picks from
-/// @param node the disputed node's index, once level 1 ended
-/// @param descriptorHash keccak of that node's descriptor
+/// @param pending root of the segment tree over the prover's last posted list (levels 1 and 3,
+///        LibSegmentTree), which the challenger picks one segment from; 0 otherwise
+/// @param descriptorHash keccak of the disputed node's descriptor, once level 1 ended
 /// @param stateBefore S_node: the agreed state the node read its operands from
-/// @param position index of the disputed tree node at `height` (level 2)
-/// @param height height of the disputed tree node (1: the node over two leaves)
-/// @param element the disputed output element, once level 2 ended
 struct GameState {
-    Phase phase;
-    uint32 lo;
-    uint32 hi;
+    uint256 cursor;
     bytes32 claimLo;
     bytes32 claimHi;
     bytes32 pending;
-    uint32 node;
     bytes32 descriptorHash;
     bytes32 stateBefore;
-    uint64 position;
-    uint8 height;
-    uint64 element;
+}
+
+/// @notice Who plays a game and what it is about, as the ordinary moves carry it: the two sides
+///         (for the turn check) and `terms` = keccak256(abi.encode(jobId, modelId,
+///         inputsCommitment, outputsCommitment)) of the market's GameSetup. The game key is
+///         keccak256(abi.encode(prover, challenger, terms)).
+struct GamePlayers {
+    address prover;
+    address challenger;
+    bytes32 terms;
 }
 
 /// @notice The prover's opening: the final state and the proofs binding the job's inputs into S_0
@@ -66,20 +68,12 @@ struct OpeningProof {
     bytes32[][] outputSiblings;
 }
 
-/// @notice The prover's level-1 answer: node `lo`'s descriptor and its single-slot write.
+/// @notice The prover's level-1 answer: node `lo`'s descriptor, the type words of its inputs
+///         (checked against the descriptor's word 4) and its single-slot write.
 struct TransitionProof {
     bytes descriptor;
     bytes32[] nodeSiblings;
     bytes32 tensorRoot;
     bytes32[] slotSiblings;
-}
-
-/// @notice The challenger's choice at the leaf: the element at byte `offset` of the revealed pair
-///         (left ‖ right), with the node's descriptor and input types (for level 3's length).
-struct ElementPick {
-    bytes32 left;
-    bytes32 right;
-    uint256 offset;
-    bytes descriptor;
     bytes32[] inputTypes;
 }
