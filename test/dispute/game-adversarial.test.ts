@@ -276,23 +276,24 @@ describe("dispute game, adversarial moves (real verifiers, tiny model)", functio
   });
 
   describe("forged proofs", () => {
-    it("a forged node descriptor at the element pick and at the one-step, or forged input types, revert GameProofInvalid", async () => {
+    it("a forged node descriptor or forged input types at the transition and at the one-step revert GameProofInvalid", async () => {
       const f = await networkHelpers.loadFixture(fixture);
       await postResult(f.w, f.prover, f.jobId, wrong);
       const g = await game(f);
-      await playUntil(g, isPhase(Phase.LeafPick));
+      await playUntil(g, isPhase(Phase.Transition));
       const forge = (hex: string, at: number) => {
         const b = Buffer.from(hex.slice(2), "hex");
         b[at] = b[at]! ^ 1;
         return `0x${b.toString("hex")}`;
       };
-      const pick = g.next();
-      if (pick.kind !== "pickElement") throw new Error("expected an element pick");
-      const bad1 = await revertOf(g.send({ ...pick, descriptor: forge(pick.descriptor, 40) }));
+      const transition = g.next();
+      if (transition.kind !== "transition") throw new Error("expected a transition");
+      const bad1 = await revertOf(g.send({ ...transition, proof: { ...transition.proof, descriptor: forge(transition.proof.descriptor, 40) } }));
       expect([bad1.name, reason(bad1.args)]).to.deep.equal(["GameProofInvalid", "descriptor"]);
-      const bad2 = await revertOf(g.send({ ...pick, inputTypes: pick.inputTypes.map((x, i) => (i === 0 ? (forge(x, 31) as typeof x) : x)) }));
+      const inputTypes = transition.proof.inputTypes.map((x, i) => (i === 0 ? (forge(x, 31) as typeof x) : x));
+      const bad2 = await revertOf(g.send({ ...transition, proof: { ...transition.proof, inputTypes } }));
       expect([bad2.name, reason(bad2.args)]).to.deep.equal(["GameProofInvalid", "input types"]);
-      await g.send(pick);
+      await g.send(transition);
       await playUntil(g, isPhase(Phase.OneStep));
       const step = g.next();
       if (step.kind !== "step") throw new Error("expected a step");
