@@ -30,40 +30,8 @@ export function header(name: string): void {
   console.log(`${name}: ${pkg}, ${cpu}, ${os.arch()}, node ${process.version}, ${new Date().toISOString()}`);
 }
 
-const F = new Float32Array(1);
-const U = new Uint32Array(F.buffer);
-
-/** The next float32 after x toward +Inf (x finite float32). */
-export function nextUp32(x: number): number {
-  if (x === 0) return 1.401298464324817e-45;
-  F[0] = x;
-  U[0] += x > 0 ? 1 : -1;
-  return F[0];
-}
-
-/** The next float32 after x toward -Inf (x finite float32). */
-export function nextDown32(x: number): number {
-  return -nextUp32(-x);
-}
-
-/**
- * fma(a, b, c) in float32 with ONE rounding (what _mm256_fmadd_ps computes). a * b of two float32
- * values is exact in a double; p + c is rounded to double (error e recovered exactly by TwoSum);
- * rounding the double s to float32 is then correct unless s is exactly a float32 midpoint, where
- * the sign of e decides.
- */
-export function fma32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  if (!Number.isFinite(s)) return f32(s);
-  const bb = s - p;
-  const e = p - (s - bb) + (c - bb);
-  const r = f32(s);
-  if (e === 0 || r === s || !Number.isFinite(r)) return r;
-  const other = r > s ? nextDown32(r) : nextUp32(r);
-  if (Math.abs(r - s) !== Math.abs(s - other)) return r;
-  return e > 0 ? Math.max(r, other) : Math.min(r, other);
-}
+/** fma(a, b, c) in float32 with ONE rounding (what _mm256_fmadd_ps computes): the engine's own. */
+export { fma32 } from "../../offchain/engine/ops/numeric.js";
 
 /** Round half to even (v a float32 value). */
 export function rne(v: number): number {
