@@ -4,6 +4,7 @@
  * receipt of this node's own move), ordered by (block, log index) so that a re-scan never rolls a
  * game back.
  */
+import { StoreError } from "./errors.js";
 import type { GameSetup, GameState } from "../game/types.js";
 import type { Hex32 } from "../engine/commit/hash.js";
 import type { DatabaseSync } from "./sqlite.js";
@@ -51,12 +52,29 @@ interface RawGame {
   note: string | null;
 }
 
+/**
+ * A stored state. Rows written before the six-word game state (docs/SPEC.md section 10) lack the
+ * disputed node's outDtype/outBytes: such a game was played on a game contract of the earlier
+ * encoding, which this version cannot answer, so an unfinished one is refused in one line rather
+ * than played with a state the contract would not recognize; a finished one is only history.
+ */
+function decodeState(r: RawGame): GameState {
+  const state = decodeJson<GameState>(r.state);
+  if (typeof state.outDtype === "number" && typeof state.outBytes === "number") return state;
+  if (r.status === "InProgress" || r.status === "None") {
+    throw new StoreError(
+      `game ${r.game_id} was stored by an earlier verinfer (a game state without outDtype/outBytes, before the six-word state): finish it with that version, or start this one on a new database`,
+    );
+  }
+  return { ...state, outDtype: 0, outBytes: 0 };
+}
+
 const fromRaw = (r: RawGame): GameRow => ({
   gameId: BigInt(r.game_id),
   jobId: BigInt(r.job_id),
   role: r.role,
   setup: decodeJson<GameSetup>(r.setup),
-  state: decodeJson<GameState>(r.state),
+  state: decodeState(r),
   posted: decodeJson<Hex32[]>(r.posted),
   stateBlock: Number(r.state_block),
   stateLog: Number(r.state_log),

@@ -101,6 +101,30 @@ describe("node store (SQLite via node:sqlite)", function () {
     again.close();
   });
 
+  it("an unfinished game stored before the six-word state (no outDtype/outBytes) is refused in one line; a finished one still reads", () => {
+    const path = join(dir, "old.sqlite");
+    const s = Store.open(path);
+    const setup = { jobId: 3n, modelId: ZERO32, inputsCommitment: ZERO32, outputsCommitment: ZERO32, prover: "0xP", challenger: "0xC" };
+    s.games.opened({ gameId: 1n, role: "challenger", setup, state: state(Phase.StatesPost), block: 5, logIndex: 1 });
+    s.games.opened({ gameId: 2n, role: "challenger", setup, state: state(Phase.StatesPost), block: 5, logIndex: 2 });
+    s.games.resolved(2n, "ChallengerWon");
+    s.close();
+    // Rewrite both rows the way the earlier encoding stored them: no outDtype / outBytes.
+    const db = new (sqlite().DatabaseSync)(path);
+    for (const id of [1, 2]) {
+      const row = db.prepare("SELECT state FROM games WHERE game_id = ?").get(id) as { state: string };
+      const old = JSON.parse(row.state) as Record<string, unknown>;
+      delete old.outDtype;
+      delete old.outBytes;
+      db.prepare("UPDATE games SET state = ? WHERE game_id = ?").run(JSON.stringify(old), id);
+    }
+    db.close();
+    const again = Store.open(path);
+    expect(() => again.games.get(1n)).to.throw(StoreError, /game 1 was stored by an earlier verinfer/);
+    expect(again.games.get(2n)!.status).to.equal("ChallengerWon");
+    again.close();
+  });
+
   it("transactions: an intent takes its nonce; attempts are recorded before they are sent", () => {
     const s = Store.open(join(dir, "t.sqlite"));
     const row = s.txs.intent({ key: "post:1", kind: "postResult", sender: "0xS", nonce: 4, to: "0xM", data: "0x", value: 0n, gasLimit: 21_000n });
