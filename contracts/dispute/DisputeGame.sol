@@ -754,8 +754,12 @@ contract DisputeGame is IDisputeGame {
     /// @dev A verifier revert that is about the node, not about the proof: the descriptor or the
     ///      types do not fit the operator (StepTypeMismatch, StepAttributeInvalid,
     ///      StepUnsupportedOpcode, StepInputMissing, AccumulateUnsupported, ConvGeometryInvalid,
-    ///      MatMulGeometryInvalid, DescriptorMalformed, TensorTypeInvalid), or the proven Gather
-    ///      index selects nothing, so no output exists (LayoutGatherIndexOutOfRange).
+    ///      MatMulGeometryInvalid), or the proven Gather index selects nothing, so no output exists
+    ///      (LayoutGatherIndexOutOfRange). Only errors whose every raise site reads the descriptor,
+    ///      its committed type words, the game-bounded element, or operands already opened under
+    ///      S_node belong here (audited: test/dispute/step-judged.adversarial.test.ts); errors no
+    ///      verifier raises at the step (DescriptorMalformed, TensorTypeInvalid) are left out, so
+    ///      that a later proof-dependent use of them cannot turn into a win for a liar.
     function _refusesNode(bytes memory err) private pure returns (bool) {
         if (err.length < 4) return false;
         bytes4 sel = bytes4(err);
@@ -764,7 +768,6 @@ contract DisputeGame is IDisputeGame {
             || sel == bytes4(keccak256("StepUnsupportedOpcode(uint8)")) || sel == bytes4(keccak256("StepInputMissing(uint256)"))
             || sel == bytes4(keccak256("AccumulateUnsupported(uint8,bytes32)"))
             || sel == bytes4(keccak256("ConvGeometryInvalid(bytes32)")) || sel == bytes4(keccak256("MatMulGeometryInvalid(bytes32)"))
-            || sel == bytes4(keccak256("DescriptorMalformed(bytes32)")) || sel == bytes4(keccak256("TensorTypeInvalid(bytes32)"))
             || sel == bytes4(keccak256("LayoutGatherIndexOutOfRange(int256,uint256)"));
     }
 
