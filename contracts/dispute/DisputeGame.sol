@@ -7,6 +7,7 @@ import {Tags} from "../libraries/Tags.sol";
 import {TensorCommitment} from "../libraries/TensorCommitment.sol";
 import {TensorType} from "../libraries/TensorType.sol";
 import {GamePlayers, GameState, OpeningProof, Phase, TransitionProof} from "./lib/GameTypes.sol";
+import {LibClock} from "./lib/LibClock.sol";
 import {Cursor, LibCursor} from "./lib/LibCursor.sol";
 import {LibSegmentTree} from "./lib/LibSegmentTree.sol";
 import {LibWordTree} from "./lib/LibWordTree.sol";
@@ -49,19 +50,9 @@ contract DisputeGame is IDisputeGame {
         uint40 decidedAt;
     }
 
-    /// @dev Bit offsets of GameSlot's members in its storage word, as Solidity packs the struct
-    ///      (first member in the lowest bits): status 0-7, challengerToMove 8, lastMoveAt 16-55,
-    ///      proverLeft 56-95, challengerLeft 96-135, proverMoves 136-167, challengerMoves 168-199,
-    ///      bondsReleased 200-207, decidedAt 208-247. test/dispute/game.test.ts reads them back
-    ///      through gameSlot() after moves.
-    uint256 private constant SLOT_TO_MOVE = 8;
-    uint256 private constant SLOT_LAST_MOVE = 16;
-    uint256 private constant SLOT_PROVER_LEFT = 56;
-    uint256 private constant SLOT_CHALLENGER_LEFT = 96;
-    uint256 private constant SLOT_PROVER_MOVES = 136;
-    uint256 private constant SLOT_CHALLENGER_MOVES = 168;
-    /// @dev status (bits 0-7), bondsReleased and decidedAt (bits 200-247): kept by a move.
-    uint256 private constant SLOT_KEEP = 0xff | (((uint256(1) << 48) - 1) << 200);
+    // GameSlot's storage word is read and written as one word by LibClock (its bit table), which
+    // follows Solidity's packing of this struct; test/dispute/game.test.ts reads the fields back
+    // through gameSlot() after moves, and GameLibs.t.sol checks the layout against the struct.
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -541,22 +532,24 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice Anyone: the side whose clock ran out loses.
     function resolveTimeout(uint256 gameId) external {
-        GameSlot storage slot = _slots[gameId];
-        if (slot.status != GameStatus.InProgress) revert GameNotInProgress(gameId, slot.status);
-        (bool expired, uint256 left) = _expired(slot);
+        uint256 w = _slotWord(gameId);
+        GameStatus status = GameStatus(uint8(w));
+        if (status != GameStatus.InProgress) revert GameNotInProgress(gameId, status);
+        (bool expired, uint256 left) = LibClock.expiry(w, block.timestamp);
         if (!expired) revert GameClockNotExpired(gameId, left);
+        bool challengerLate = LibClock.challengerToMove(w);
         _decide(
             gameId,
-            slot.challengerToMove ? GameStatus.ProverWon : GameStatus.ChallengerWon,
-            slot.challengerToMove ? bytes32("challenger timed out") : bytes32("prover timed out")
+            challengerLate ? GameStatus.ProverWon : GameStatus.ChallengerWon,
+            challengerLate ? bytes32("challenger timed out") : bytes32("prover timed out")
         );
     }
 
     /// @notice Seconds left on the clock of the side to move.
     function timeLeft(uint256 gameId) external view returns (uint256 left, bool challengerToMove) {
-        GameSlot storage slot = _slots[gameId];
-        (, left) = _expired(slot);
-        challengerToMove = slot.challengerToMove;
+        uint256 w = _slotWord(gameId);
+        (, left) = LibClock.expiry(w, block.timestamp);
+        challengerToMove = LibClock.challengerToMove(w);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -593,14 +586,6 @@ contract DisputeGame is IDisputeGame {
         }
     }
 
-    /// @dev The one expiry test, shared by every move and by resolveTimeout.
-    function _expired(GameSlot storage slot) private view returns (bool expired, uint256 left) {
-        uint256 budget = slot.challengerToMove ? slot.challengerLeft : slot.proverLeft;
-        uint256 elapsed = block.timestamp - slot.lastMoveAt;
-        expired = elapsed >= budget;
-        left = expired ? 0 : budget - elapsed;
-    }
-
     /// @dev The game key of a full setup: keccak256(abi.encode(prover, challenger, terms)).
     function _keyOf(GameSetup calldata setup) private pure returns (bytes32) {
         bytes32 terms = keccak256(abi.encode(setup.jobId, setup.modelId, setup.inputsCommitment, setup.outputsCommitment));
@@ -623,7 +608,7 @@ contract DisputeGame is IDisputeGame {
         Phase expected,
         bool byChallenger
     ) private view returns (Cursor memory c) {
-        // The clock slot, read once (one cold SLOAD) and unpacked by hand: see SLOT_* below.
+        // The clock slot, read once (one cold SLOAD), as one word (LibClock's layout).
         uint256 w = _slotWord(gameId);
         GameStatus status = GameStatus(uint8(w));
         if (status != GameStatus.InProgress) revert GameNotInProgress(gameId, status);
@@ -641,9 +626,10 @@ contract DisputeGame is IDisputeGame {
         c = LibCursor.unpack(s.cursor);
         if (c.phase != expected) revert GameWrongPhase(expected, c.phase);
         if (msg.sender != (byChallenger ? challenger : prover)) revert GameNotYourTurn(msg.sender);
-        // The one expiry test (as _expired): elapsed >= the budget of the side to move.
-        uint256 budget = (w >> SLOT_TO_MOVE) & 1 == 1 ? uint40(w >> SLOT_CHALLENGER_LEFT) : uint40(w >> SLOT_PROVER_LEFT);
-        if (block.timestamp - uint40(w >> SLOT_LAST_MOVE) >= budget) revert GameClockExpired(gameId);
+        // INVARIANT: the one expiry test (LibClock.expiry), shared with resolveTimeout: a side may
+        //            move exactly while nobody may resolve its timeout.
+        (bool expired,) = LibClock.expiry(w, block.timestamp);
+        if (expired) revert GameClockExpired(gameId);
         if (msg.value != moveBond) revert GameWrongBond(moveBond, msg.value);
     }
 
@@ -665,28 +651,7 @@ contract DisputeGame is IDisputeGame {
 
     /// @dev Charges the mover's clock, counts its bond, hands the turn over: one SSTORE.
     function _chargeClock(uint256 gameId, bool challengerNext, bool byChallenger) private {
-        uint256 w = _slotWord(gameId);
-        uint256 elapsed = block.timestamp - uint40(w >> SLOT_LAST_MOVE);
-        uint256 proverLeft = uint40(w >> SLOT_PROVER_LEFT);
-        uint256 challengerLeft = uint40(w >> SLOT_CHALLENGER_LEFT);
-        uint32 proverMoves = uint32(w >> SLOT_PROVER_MOVES);
-        uint32 challengerMoves = uint32(w >> SLOT_CHALLENGER_MOVES);
-        // Checked arithmetic cannot underflow: _begin verified elapsed < the mover's budget.
-        if (byChallenger) {
-            challengerLeft -= elapsed;
-            challengerMoves += 1;
-        } else {
-            proverLeft -= elapsed;
-            proverMoves += 1;
-        }
-        // A late move never leaves the side that answers with less than clockExtension.
-        if (challengerNext && challengerLeft < clockExtension) challengerLeft = clockExtension;
-        if (!challengerNext && proverLeft < clockExtension) proverLeft = clockExtension;
-        // One SSTORE: status, bondsReleased and decidedAt kept; the clock fields rewritten. The
-        // clocks fit 40 bits: they never exceed clockBudget (< 2^40, checked at construction).
-        w = (w & SLOT_KEEP) | (challengerNext ? uint256(1) << SLOT_TO_MOVE : 0) | (block.timestamp << SLOT_LAST_MOVE)
-            | (proverLeft << SLOT_PROVER_LEFT) | (challengerLeft << SLOT_CHALLENGER_LEFT)
-            | (uint256(proverMoves) << SLOT_PROVER_MOVES) | (uint256(challengerMoves) << SLOT_CHALLENGER_MOVES);
+        uint256 w = LibClock.charge(_slotWord(gameId), block.timestamp, byChallenger, challengerNext, clockExtension);
         GameSlot storage slot = _slots[gameId];
         assembly ("memory-safe") {
             sstore(slot.slot, w)

@@ -5,6 +5,9 @@ import {TestBase} from "./Vm.sol";
 import {Phase} from "../../../contracts/dispute/lib/GameTypes.sol";
 import {Cursor, LibCursor} from "../../../contracts/dispute/lib/LibCursor.sol";
 import {LibSegmentTree} from "../../../contracts/dispute/lib/LibSegmentTree.sol";
+import {LibClock} from "../../../contracts/dispute/lib/LibClock.sol";
+import {DisputeGame} from "../../../contracts/dispute/DisputeGame.sol";
+import {IDisputeGame} from "../../../contracts/interfaces/IDisputeGame.sol";
 
 /// @notice External entry points (the libraries read calldata arrays) and a plain reference.
 contract GameLibsHarness {
@@ -195,5 +198,100 @@ contract GameLibsTest is TestBase {
             vm.expectRevert(abi.encodeWithSelector(LibCursor.GameCursorOverflow.selector, names[f], v));
             h.pack(c);
         }
+    }
+}
+
+/// @notice LibClock against the struct it reads: the layout Solidity gives DisputeGame.GameSlot,
+///         the one expiry test at its boundary, and what a move's charge may and may not touch.
+contract GameClockTest is TestBase {
+    DisputeGame.GameSlot internal slot;
+
+    function _word() internal view returns (uint256 w) {
+        DisputeGame.GameSlot storage s = slot;
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
+    }
+
+    function _store(uint256 w) internal {
+        DisputeGame.GameSlot storage s = slot;
+        assembly ("memory-safe") {
+            sstore(s.slot, w)
+        }
+    }
+
+    function testFuzz_clock_layoutIsTheStructs_succeeds(uint40 last, uint40 pl, uint40 cl, uint32 pm, uint32 cm, bool toMove, uint40 decided) public {
+        slot = DisputeGame.GameSlot({
+            status: IDisputeGame.GameStatus.InProgress,
+            challengerToMove: toMove,
+            lastMoveAt: last,
+            proverLeft: pl,
+            challengerLeft: cl,
+            proverMoves: pm,
+            challengerMoves: cm,
+            bondsReleased: true,
+            decidedAt: decided
+        });
+        uint256 w = _word();
+        vm.assertEq(uint8(w), uint8(IDisputeGame.GameStatus.InProgress), "status");
+        vm.assertEq(LibClock.challengerToMove(w), toMove, "challengerToMove");
+        vm.assertEq(uint40(w >> LibClock.LAST_MOVE), last, "lastMoveAt");
+        vm.assertEq(uint40(w >> LibClock.PROVER_LEFT), pl, "proverLeft");
+        vm.assertEq(uint40(w >> LibClock.CHALLENGER_LEFT), cl, "challengerLeft");
+        vm.assertEq(uint32(w >> LibClock.PROVER_MOVES), pm, "proverMoves");
+        vm.assertEq(uint32(w >> LibClock.CHALLENGER_MOVES), cm, "challengerMoves");
+        vm.assertEq(w & LibClock.KEEP, uint256(uint8(IDisputeGame.GameStatus.InProgress)) | (1 << 200) | (uint256(decided) << 208), "kept bits");
+    }
+
+    function testFuzz_clock_expiryAtExactlyTheBudget_succeeds(uint40 last, uint40 budget, bool challenger) public {
+        vm.assume(uint256(last) + budget < type(uint40).max);
+        slot.challengerToMove = challenger;
+        slot.lastMoveAt = last;
+        if (challenger) slot.challengerLeft = budget;
+        else slot.proverLeft = budget;
+        // The other side's clock is irrelevant to the side to move.
+        if (challenger) slot.proverLeft = 1;
+        else slot.challengerLeft = 1;
+        uint256 w = _word();
+        (bool expired, uint256 left) = LibClock.expiry(w, uint256(last) + budget);
+        vm.assertTrue(expired, "expired at lastMoveAt + budget");
+        vm.assertEq(left, 0, "nothing left at expiry");
+        if (budget > 0) {
+            (expired, left) = LibClock.expiry(w, uint256(last) + budget - 1);
+            vm.assertTrue(!expired, "one second before, the side may still move");
+            vm.assertEq(left, 1, "one second left");
+        }
+    }
+
+    function testFuzz_clock_chargeKeepsStatusAndDecisionAndChargesOnlyTheMover_succeeds(
+        uint40 last,
+        uint40 pl,
+        uint40 cl,
+        uint40 spentRaw,
+        uint40 extension,
+        bool byChallenger,
+        bool challengerNext,
+        uint256 keep
+    ) public pure {
+        uint256 moverLeft = byChallenger ? cl : pl;
+        vm.assume(moverLeft > 0 && uint256(last) + moverLeft < type(uint40).max);
+        uint256 spent = bound(spentRaw, 0, moverLeft - 1);
+        uint256 w = (keep & LibClock.KEEP) | (byChallenger ? 1 << LibClock.TO_MOVE : 0) | (uint256(last) << LibClock.LAST_MOVE)
+            | (uint256(pl) << LibClock.PROVER_LEFT) | (uint256(cl) << LibClock.CHALLENGER_LEFT) | (uint256(7) << LibClock.PROVER_MOVES)
+            | (uint256(9) << LibClock.CHALLENGER_MOVES);
+        uint256 after_ = LibClock.charge(w, uint256(last) + spent, byChallenger, challengerNext, extension);
+        vm.assertEq(after_ & LibClock.KEEP, keep & LibClock.KEEP, "status, bondsReleased and decidedAt kept");
+        vm.assertEq(LibClock.challengerToMove(after_), challengerNext, "the turn handed over");
+        vm.assertEq(uint40(after_ >> LibClock.LAST_MOVE), uint256(last) + spent, "the turn starts now");
+        uint256 proverAfter = uint40(after_ >> LibClock.PROVER_LEFT);
+        uint256 challengerAfter = uint40(after_ >> LibClock.CHALLENGER_LEFT);
+        uint256 proverExpected = byChallenger ? pl : pl - spent;
+        uint256 challengerExpected = byChallenger ? cl - spent : cl;
+        if (!challengerNext && proverExpected < extension) proverExpected = extension;
+        if (challengerNext && challengerExpected < extension) challengerExpected = extension;
+        vm.assertEq(proverAfter, proverExpected, "prover clock");
+        vm.assertEq(challengerAfter, challengerExpected, "challenger clock");
+        vm.assertEq(uint32(after_ >> LibClock.PROVER_MOVES), byChallenger ? 7 : 8, "prover moves");
+        vm.assertEq(uint32(after_ >> LibClock.CHALLENGER_MOVES), byChallenger ? 10 : 9, "challenger moves");
     }
 }
