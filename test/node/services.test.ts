@@ -29,7 +29,7 @@ import { deployTestProtocol, devKey, devWallet, rpc, startNode, TEST_MARKET_PARA
 import { Daemon, until } from "./support/daemon.js";
 
 describe("prover and watcher nodes as separate processes (hardhat node, project CNN, real verifiers)", function () {
-  this.timeout(240_000);
+  this.timeout(360_000);
   let node: TestNode;
   let home: string;
   let server: Server;
@@ -122,8 +122,9 @@ describe("prover and watcher nodes as separate processes (hardhat node, project 
     expect(Number(await game.gameStatus(gameId))).to.equal(3); // ChallengerWon
     const [resolved] = await game.queryFilter(game.filters.GameResolved(gameId), 0);
     expect(resolved!.args.reason).to.match(/^0x737465702072656675746564/); // "step refuted"
-    // The watcher re-ran the honest result and agreed.
-    await until("the watcher's verdict on job 1", async () => parseMetrics(await watcher.metrics()).get('verinfer_results{verdict="agree"}') === 1, 30_000);
+    // The watcher re-ran the honest result and agreed. (A liveness bound, not a timing claim: on a
+    // loaded 2-core machine the watcher's loop, busy with the game, took over 30 s once.)
+    await until("the watcher's verdict on job 1", async () => parseMetrics(await watcher.metrics()).get('verinfer_results{verdict="agree"}') === 1, 90_000);
 
     // The challenge window of job 1 ends: the prover finalizes and withdraws; the watcher has withdrawn its reward.
     await rpc(node.url, "evm_increaseTime", [TEST_MARKET_PARAMS.challengeWindow + 1]);
