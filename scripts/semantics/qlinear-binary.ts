@@ -11,6 +11,8 @@
  * --threads N runs onnxruntime with N intra-op threads (default 1).
  */
 import { broadcast } from "../../offchain/engine/ops/broadcast.js";
+// Which MLAS call onnxruntime's BroadcastLooper makes for these shapes: the engine's own rule.
+import { binaryForm, type BinaryForm } from "../../offchain/engine/ops/qlinear_binary.js";
 import { DType, type Tensor } from "../../offchain/engine/tensor.js";
 import { fill, range, scalarT, v, zeroPoint } from "../../test/engine/support/differential.js";
 
@@ -19,25 +21,7 @@ import { Tally, args, releaseThreadSessions, runOrtThreads, threadsArg, cvtps, f
 
 const { UINT8, INT8, FLOAT } = DType;
 
-type Form = "general" | "scalarA" | "scalarB";
-
-/** Which MLAS call onnxruntime's BroadcastLooper makes for these shapes (see docs/SPEC.md). */
-export function binaryForm(aShape: readonly number[], bShape: readonly number[]): Form {
-  const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
-  if (size(aShape) === 1) return "scalarA";
-  if (size(bShape) === 1) return "scalarB";
-  const rank = Math.max(aShape.length, bShape.length);
-  const at = (s: readonly number[], k: number) => s[k - (rank - s.length)] ?? 1;
-  for (let k = rank - 1; k >= 0; k--) {
-    const da = at(aShape, k);
-    const db = at(bShape, k);
-    if (da === 1 && db === 1) continue;
-    if (da === 1) return "scalarA";
-    if (db === 1) return "scalarB";
-    return "general";
-  }
-  return "scalarA";
-}
+type Form = BinaryForm;
 
 interface P {
   sa: number; za: number; sb: number; zb: number; sc: number; zc: number; lo: number; hi: number; form: Form;

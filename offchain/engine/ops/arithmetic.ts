@@ -5,9 +5,9 @@
  * via BigInt); float32 / float64 are the correctly rounded IEEE operations (for float32 the double
  * result rounded to float32 is correctly rounded). Only int32 is in the version-1 profile.
  */
-import { DType, dtypeName, numel, type Tensor, type TypedData } from "../tensor.js";
-import { type Attributes, OpError, allocLike, checkAttributes, checkData, checkInputCount, checkSameDType, required } from "./common.js";
-import { broadcast } from "./broadcast.js";
+import { DType, dtypeName, type Tensor } from "../tensor.js";
+import { type Attributes, OpError } from "./common.js";
+import { binaryOperands } from "./broadcast.js";
 
 type Kind = "Add" | "Sub" | "Mul";
 
@@ -15,16 +15,7 @@ const NUMBER_TYPES = new Set([DType.UINT8, DType.INT8, DType.UINT16, DType.INT16
 const BIGINT_TYPES = new Set([DType.INT64, DType.UINT64]);
 
 function binary(op: Kind, inputs: readonly (Tensor | undefined)[], attributes: Attributes): Tensor[] {
-  checkInputCount(op, inputs, 2, 2);
-  checkAttributes(op, attributes, []);
-  const a = required(op, inputs, 0, "A");
-  const b = required(op, inputs, 1, "B");
-  checkSameDType(op, a, "A", b, "B");
-  checkData(op, a, "A");
-  checkData(op, b, "B");
-  const { outShape, aIndex, bIndex } = broadcast(op, a.shape, b.shape);
-  const n = numel(outShape);
-  const out: TypedData = allocLike(a.data, n);
+  const { a, b, n, out, outShape, aIndex, bIndex } = binaryOperands(op, inputs, attributes);
   if (NUMBER_TYPES.has(a.dtype)) {
     const x = a.data as unknown as ArrayLike<number>;
     const y = b.data as unknown as ArrayLike<number>;

@@ -1,5 +1,6 @@
 /** numpy (multidirectional) broadcasting of two shapes, and the input indices of each output. */
-import { OpError, shapeStr } from "./common.js";
+import { numel, type Tensor, type TypedData } from "../tensor.js";
+import { type Attributes, OpError, allocLike, checkAttributes, checkData, checkInputCount, checkSameDType, required, shapeStr } from "./common.js";
 
 export interface Broadcast {
   readonly outShape: readonly number[];
@@ -57,4 +58,26 @@ export function broadcast(op: string, a: readonly number[], b: readonly number[]
     }
   }
   return { outShape, aIndex, bIndex };
+}
+
+/** The checked operands of a broadcasting binary operator (Add, Sub, Mul, Div): A and B of one
+ *  type, no attributes, the broadcast index maps and an output buffer of A's kind. */
+export interface BinaryOperands extends Broadcast {
+  readonly a: Tensor;
+  readonly b: Tensor;
+  readonly n: number;
+  readonly out: TypedData;
+}
+
+export function binaryOperands(op: string, inputs: readonly (Tensor | undefined)[], attributes: Attributes): BinaryOperands {
+  checkInputCount(op, inputs, 2, 2);
+  checkAttributes(op, attributes, []);
+  const a = required(op, inputs, 0, "A");
+  const b = required(op, inputs, 1, "B");
+  checkSameDType(op, a, "A", b, "B");
+  checkData(op, a, "A");
+  checkData(op, b, "B");
+  const maps = broadcast(op, a.shape, b.shape);
+  const n = numel(maps.outShape);
+  return { ...maps, a, b, n, out: allocLike(a.data, n) };
 }

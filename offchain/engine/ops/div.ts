@@ -12,24 +12,15 @@
  * division by zero": at session creation for a constant divisor, at run time otherwise) and
  * INT_MIN / -1 in int32 or int64 (onnxruntime's process dies of SIGFPE).
  */
-import { DType, dtypeName, numel, type Tensor, type TypedData } from "../tensor.js";
-import { type Attributes, OpError, allocLike, checkAttributes, checkData, checkInputCount, checkSameDType, required } from "./common.js";
-import { broadcast } from "./broadcast.js";
+import { DType, dtypeName, type Tensor } from "../tensor.js";
+import { type Attributes, OpError } from "./common.js";
+import { binaryOperands } from "./broadcast.js";
 
 const OP = "Div";
 const SMALL_INTS = new Set([DType.UINT8, DType.INT8, DType.UINT16, DType.INT16, DType.INT32, DType.UINT32]);
 
 export function div(inputs: readonly (Tensor | undefined)[], attributes: Attributes): Tensor[] {
-  checkInputCount(OP, inputs, 2, 2);
-  checkAttributes(OP, attributes, []);
-  const a = required(OP, inputs, 0, "A");
-  const b = required(OP, inputs, 1, "B");
-  checkSameDType(OP, a, "A", b, "B");
-  checkData(OP, a, "A");
-  checkData(OP, b, "B");
-  const { outShape, aIndex, bIndex } = broadcast(OP, a.shape, b.shape);
-  const n = numel(outShape);
-  const out: TypedData = allocLike(a.data, n);
+  const { a, b, n, out, outShape, aIndex, bIndex } = binaryOperands(OP, inputs, attributes);
   if (SMALL_INTS.has(a.dtype)) {
     const x = a.data as unknown as ArrayLike<number>;
     const y = b.data as unknown as ArrayLike<number>;
