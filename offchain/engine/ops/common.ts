@@ -194,3 +194,29 @@ export function scalarValue(op: string, name: string, t: Tensor): number {
   if (!isScalarLike(t)) throw new OpError(op, `${name} ${describe(t)} must be a scalar`);
   return numberData(t)[0];
 }
+
+/** A per-tensor quantization scale: input `index`, a float32 scalar, finite and positive. */
+export function scalarScale(op: string, inputs: readonly (Tensor | undefined)[], index: number, name: string): number {
+  const t = required(op, inputs, index, name);
+  scaleValues(op, t, name);
+  const s = scalarValue(op, name, t);
+  checkPositiveScales(op, [s], name);
+  return s;
+}
+
+/** A per-tensor zero point: input `index`, a scalar of `like`'s type; 0 when absent (unless
+ *  `mustBePresent`). */
+export function scalarZeroPoint(
+  op: string,
+  inputs: readonly (Tensor | undefined)[],
+  index: number,
+  name: string,
+  like: { tensor: Tensor; name: string },
+  mustBePresent = false,
+): number {
+  const t = mustBePresent ? required(op, inputs, index, name) : optional(inputs, index);
+  if (t === undefined) return 0;
+  checkSameDType(op, like.tensor, like.name, t, name);
+  checkData(op, t, name);
+  return scalarValue(op, name, t);
+}

@@ -29,20 +29,17 @@
 import { DType, numel, type Tensor } from "../tensor.js";
 import {
   type Attributes,
-  OpError,
   checkAttributes,
   checkData,
   checkDType,
   checkInputCount,
-  checkPositiveScales,
-  checkSameDType,
   describe,
   intAttr,
   intsAttr,
-  optional,
+  OpError,
   required,
-  scalarValue,
-  scaleValues,
+  scalarScale,
+  scalarZeroPoint,
   stringAttr,
 } from "./common.js";
 import { checkOutputIndex } from "./conv_core.js";
@@ -92,21 +89,8 @@ export function poolParams(op: string, inputs: readonly (Tensor | undefined)[], 
   checkDType(op, x, "X", [DType.UINT8, DType.INT8]);
   checkData(op, x, "X");
   if (x.shape.length < 3) throw new OpError(op, `X ${describe(x)} must have rank >= 3`);
-  const scale = (i: number, name: string): number => {
-    const t = required(op, inputs, i, name);
-    scaleValues(op, t, name);
-    const s = scalarValue(op, name, t);
-    checkPositiveScales(op, [s], name);
-    return s;
-  };
-  const zero = (i: number, name: string): number => {
-    const t = zeroPointsRequired ? required(op, inputs, i, name) : optional(inputs, i);
-    if (t === undefined) return 0;
-    checkSameDType(op, x, "X", t, name);
-    checkData(op, t, name);
-    return scalarValue(op, name, t);
-  };
-  return { x, xs: scale(1, "x_scale"), xz: zero(2, "x_zero_point"), ys: scale(3, "y_scale"), yz: zero(4, "y_zero_point") };
+  const zero = (i: number, name: string): number => scalarZeroPoint(op, inputs, i, name, { tensor: x, name: "X" }, zeroPointsRequired);
+  return { x, xs: scalarScale(op, inputs, 1, "x_scale"), xz: zero(2, "x_zero_point"), ys: scalarScale(op, inputs, 3, "y_scale"), yz: zero(4, "y_zero_point") };
 }
 
 function prepare(inputs: readonly (Tensor | undefined)[], attributes: Attributes): PoolPrepared {

@@ -17,12 +17,11 @@ import {
   checkData,
   checkDType,
   checkInputCount,
-  checkPositiveScales,
   checkSameDType,
   optional,
   required,
-  scalarValue,
-  scaleValues,
+  scalarScale,
+  scalarZeroPoint,
 } from "./common.js";
 
 export type BinaryForm = "general" | "scalarA" | "scalarB";
@@ -68,20 +67,8 @@ export function binaryParams(op: string, inputs: readonly (Tensor | undefined)[]
   checkSameDType(op, a, "A", b, "B");
   checkData(op, a, "A");
   checkData(op, b, "B");
-  const scale = (i: number, name: string): number => {
-    const t = required(op, inputs, i, name);
-    scaleValues(op, t, name);
-    const s = scalarValue(op, name, t);
-    checkPositiveScales(op, [s], name);
-    return s;
-  };
-  const zero = (i: number, name: string): number => {
-    const t = optional(inputs, i);
-    if (t === undefined) return 0;
-    checkSameDType(op, a, "A", t, name);
-    checkData(op, t, name);
-    return scalarValue(op, name, t);
-  };
+  const scale = (i: number, name: string): number => scalarScale(op, inputs, i, name);
+  const zero = (i: number, name: string): number => scalarZeroPoint(op, inputs, i, name, { tensor: a, name: "A" });
   return {
     a,
     b,
